@@ -1,0 +1,3 @@
+from catgoodhart.cli import main
+
+raise SystemExit(main())

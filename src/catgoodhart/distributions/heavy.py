@@ -1,0 +1,515 @@
+"""Heavy-tailed laws: E[e^{sX}] = ∞ for every s > 0 (the papers' definition).
+
+Student-t, Pareto, LogNormal, Lévy, Fréchet, Burr XII, GPD (ξ > 0) and Cauchy. LogNormal
+is heavy although its extreme-value index γ is 0. Moments that diverge are ``inf``
+(``nan`` when undefined because both tails diverge).
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import special
+
+from catgoodhart.distributions import _kernels as K
+from catgoodhart.distributions._base import POSITIVE, Distribution
+from catgoodhart.distributions._special import log1p_square, log_one_minus_exp_neg_exp
+
+_LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
+
+
+class _HeavyRight(Distribution):
+    heavy_tailed = True
+    _radius_right = 0.0
+    _radius_left = math.inf
+
+
+@dataclass(frozen=True, repr=False)
+class StudentT(_HeavyRight):
+    """Student-t(nu): f(z) = Γ((ν+1)/2) / (Γ(ν/2) sqrt(νπ)) (1 + z^2/ν)^{-(ν+1)/2}."""
+
+    tail_facts = "mgf radius 0; γ = 1/nu"
+    nu: float
+    loc: float = 0.0
+    scale: float = 1.0
+    _domains = {"nu": POSITIVE, "scale": POSITIVE}
+    _radius_left = 0.0
+
+    @property
+    def gamma(self):
+        return 1.0 / self.nu
+
+    def _logpdf(self, z):
+        nu = self.nu
+        const = special.gammaln(0.5 * (nu + 1)) - special.gammaln(0.5 * nu) - 0.5 * math.log(nu * math.pi)
+        return const - 0.5 * (nu + 1) * log1p_square(z / math.sqrt(nu))
+
+    def _cdf(self, z):
+        return special.stdtr(self.nu, z)
+
+    def _sf(self, z):
+        return special.stdtr(self.nu, -np.asarray(z, dtype=float))
+
+    def _logsf(self, z):
+        # F̄(z) = ½ I_x(ν/2, ½), x = ν/(ν + z²); where F̄ underflows use
+        # I_x(a, b) = x^a (1 - x)^b ₂F₁(a + b, 1; a + 1; x) / (a B(a, b)) in log space
+        z = np.asarray(z, dtype=float)
+        sf = self._sf(z)
+        with np.errstate(divide="ignore"):
+            direct = np.log(sf)
+        tail = (sf < 1e-300) & (z > 0)
+        if not np.any(tail):
+            return direct
+        a, b = 0.5 * self.nu, 0.5
+        zt = np.where(tail, z, 1.0) / math.sqrt(self.nu)
+        log_x = -log1p_square(zt)
+        log_1mx = 2.0 * np.log(zt) + log_x
+        series = special.hyp2f1(a + b, 1.0, a + 1.0, np.exp(log_x))
+        log_sf = (math.log(0.5) + a * log_x + b * log_1mx + np.log(series)
+                  - math.log(a) - special.betaln(a, b))
+        return np.where(tail, log_sf, direct)
+
+    def _ppf(self, q):
+        return special.stdtrit(self.nu, q)
+
+    def _isf(self, q):
+        return -special.stdtrit(self.nu, q)
+
+    def _mean(self):
+        return 0.0 if self.nu > 1 else math.nan
+
+    def _var(self):
+        if self.nu > 2:
+            return self.nu / (self.nu - 2)
+        return math.inf if self.nu > 1 else math.nan
+
+    def _partial_mean(self, z):
+        # ∫_z^∞ u f(u) du = (ν + z^2) f(z) / (ν - 1) for ν > 1
+        nu = self.nu
+        if nu <= 1:
+            return np.full(np.shape(z), math.inf)
+        log_nu_plus_z2 = math.log(nu) + log1p_square(z / math.sqrt(nu))
+        return np.exp(log_nu_plus_z2 - math.log(nu - 1) + self._logpdf(z))
+
+    def _kernel(self):
+        return K.STUDENT_T, 0.5 * self.nu, 0.0
+
+
+@dataclass(frozen=True, repr=False)
+class Pareto(_HeavyRight):
+    """Pareto(alpha, xm): F̄(x) = (xm / (x - loc))^α on x - loc >= xm; scale xm."""
+
+    tail_facts = "mgf radius 0; γ = 1/alpha"
+    alpha: float
+    xm: float = 1.0
+    loc: float = 0.0
+    _domains = {"alpha": POSITIVE, "xm": POSITIVE}
+    _support = (1.0, math.inf)
+
+    @property
+    def gamma(self):
+        return 1.0 / self.alpha
+
+    def _loc_scale(self):
+        return self.loc, self.xm
+
+    def _log_z(self, z):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(np.maximum(z, 1.0))
+
+    def _logpdf(self, z):
+        return np.where(z >= 1, math.log(self.alpha) - (self.alpha + 1) * self._log_z(z), -np.inf)
+
+    def _cdf(self, z):
+        return -np.expm1(-self.alpha * self._log_z(z))
+
+    def _sf(self, z):
+        return np.exp(self._logsf(z))
+
+    def _logsf(self, z):
+        return -self.alpha * self._log_z(z)
+
+    def _ppf(self, q):
+        return np.exp(-np.log1p(-q) / self.alpha)
+
+    def _isf(self, q):
+        with np.errstate(divide="ignore"):
+            return np.exp(-np.log(q) / self.alpha)
+
+    def _mean(self):
+        a = self.alpha
+        return a / (a - 1) if a > 1 else math.inf
+
+    def _var(self):
+        a = self.alpha
+        return a / ((a - 1) ** 2 * (a - 2)) if a > 2 else math.inf
+
+    def _partial_mean(self, z):
+        # ∫_z^∞ u α u^{-α-1} du = α z^{1-α} / (α - 1) for z >= 1, α > 1
+        a = self.alpha
+        if a <= 1:
+            return np.full(np.shape(z), math.inf)
+        return a / (a - 1) * np.exp((1 - a) * self._log_z(z))
+
+    def _kernel(self):
+        return K.PARETO, 1.0 / self.alpha, 0.0
+
+
+@dataclass(frozen=True, repr=False)
+class LogNormal(_HeavyRight):
+    """LogNormal(mu, sigma): log(X - loc) ~ Normal(mu, sigma); scale e^mu."""
+
+    tail_facts = "mgf radius 0; γ = 0 (heavier than any exponential, lighter than any power)"
+    mu: float = 0.0
+    sigma: float = 1.0
+    loc: float = 0.0
+    _domains = {"mu": {"low": -700.0, "high": 700.0}, "sigma": POSITIVE}
+    _support = (0.0, math.inf)
+    gamma = 0.0
+
+    def _loc_scale(self):
+        return self.loc, math.exp(self.mu)
+
+    def _w(self, z):
+        """log(z) / sigma, with -inf for z <= 0."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(np.maximum(z, 0.0)) / self.sigma
+
+    def _logpdf(self, z):
+        w = self._w(z)
+        with np.errstate(invalid="ignore"):
+            out = -0.5 * w * w - _LOG_SQRT_2PI - math.log(self.sigma) - w * self.sigma
+        return np.where(z > 0, out, -np.inf)
+
+    def _cdf(self, z):
+        return special.ndtr(self._w(z))
+
+    def _logcdf(self, z):
+        return special.log_ndtr(self._w(z))
+
+    def _sf(self, z):
+        return special.ndtr(-self._w(z))
+
+    def _logsf(self, z):
+        return special.log_ndtr(-self._w(z))
+
+    def _ppf(self, q):
+        return np.exp(self.sigma * special.ndtri(q))
+
+    def _isf(self, q):
+        return np.exp(-self.sigma * special.ndtri(q))
+
+    def _mean(self):
+        return math.exp(0.5 * self.sigma**2)
+
+    def _var(self):
+        s2 = self.sigma**2
+        return math.expm1(s2) * math.exp(s2)
+
+    def _partial_mean(self, z):
+        # ∫_z^∞ u f(u) du = e^{σ²/2} Φ(σ - log(z)/σ)
+        s = self.sigma
+        return np.exp(0.5 * s * s + special.log_ndtr(s - self._w(z)))
+
+    def _kernel(self):
+        return K.LOGNORMAL, self.sigma, self.mu
+
+
+@dataclass(frozen=True, repr=False)
+class Levy(_HeavyRight):
+    """Lévy(mu, c): F̄(x) = erf(sqrt(c / (2 (x - mu)))) on x > mu; infinite mean."""
+
+    tail_facts = "mgf radius 0; γ = 2; no mean"
+    mu: float = 0.0
+    c: float = 1.0
+    _domains = {"c": POSITIVE}
+    _support = (0.0, math.inf)
+    gamma = 2.0
+
+    def _loc_scale(self):
+        return self.mu, self.c
+
+    def _r(self, z):
+        """1 / sqrt(2 z) (inf for z <= 0)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(z > 0, 1.0 / np.sqrt(2.0 * np.maximum(z, 0.0)), np.inf)
+
+    def _logpdf(self, z):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            zp = np.where(z > 0, z, 1.0)
+            out = -_LOG_SQRT_2PI - 1.5 * np.log(zp) - 0.5 / zp
+        return np.where(z > 0, out, -np.inf)
+
+    def _cdf(self, z):
+        return special.erfc(self._r(z))
+
+    def _sf(self, z):
+        return special.erf(self._r(z))
+
+    def _logsf(self, z):
+        with np.errstate(divide="ignore"):
+            return np.log(self._sf(z))
+
+    def _ppf(self, q):
+        with np.errstate(divide="ignore"):
+            return 0.5 / special.erfcinv(q) ** 2
+
+    def _isf(self, q):
+        with np.errstate(divide="ignore"):
+            return 0.5 / special.erfinv(q) ** 2
+
+    def _mean(self):
+        return math.inf
+
+    def _var(self):
+        return math.inf
+
+    def _partial_mean(self, z):
+        return np.full(np.shape(z), math.inf)
+
+    def _cgf(self, s):
+        return -math.sqrt(-2.0 * s)  # Laplace transform E[e^{-uZ}] = e^{-sqrt(2u)}
+
+    def _kernel(self):
+        return K.LEVY, 0.0, 0.0
+
+
+@dataclass(frozen=True, repr=False)
+class Frechet(_HeavyRight):
+    """Fréchet(alpha): F(z) = exp(-z^{-α}) on z > 0."""
+
+    tail_facts = "mgf radius 0; γ = 1/alpha"
+    alpha: float
+    loc: float = 0.0
+    scale: float = 1.0
+    _domains = {"alpha": POSITIVE, "scale": POSITIVE}
+    _support = (0.0, math.inf)
+
+    @property
+    def gamma(self):
+        return 1.0 / self.alpha
+
+    def _t(self, z):
+        """-α log z, so that F(z) = exp(-e^t); +inf for z <= 0."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(z > 0, -self.alpha * np.log(np.maximum(z, 0.0)), np.inf)
+
+    def _logpdf(self, z):
+        t = self._t(z)
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = math.log(self.alpha) + t * (1 + 1 / self.alpha) - np.exp(t)
+        return np.where(z > 0, out, -np.inf)
+
+    def _cdf(self, z):
+        with np.errstate(over="ignore"):
+            return np.exp(-np.exp(self._t(z)))
+
+    def _logcdf(self, z):
+        with np.errstate(over="ignore"):
+            return -np.exp(self._t(z))
+
+    def _sf(self, z):
+        with np.errstate(over="ignore"):
+            return -np.expm1(-np.exp(self._t(z)))
+
+    def _logsf(self, z):
+        return log_one_minus_exp_neg_exp(self._t(z))
+
+    def _ppf(self, q):
+        with np.errstate(divide="ignore"):
+            return (-np.log(q)) ** (-1.0 / self.alpha)
+
+    def _isf(self, q):
+        with np.errstate(divide="ignore"):
+            return (-np.log1p(-q)) ** (-1.0 / self.alpha)
+
+    def _mean(self):
+        a = self.alpha
+        return float(special.gamma(1 - 1 / a)) if a > 1 else math.inf
+
+    def _var(self):
+        a = self.alpha
+        if a <= 2:
+            return math.inf
+        return float(special.gamma(1 - 2 / a) - special.gamma(1 - 1 / a) ** 2)
+
+    def _partial_mean(self, z):
+        # Z = E^{-1/α}, E ~ Exp(1): E[Z; Z > z] = γ(1 - 1/α, z^{-α}) (lower incomplete gamma)
+        a = self.alpha
+        if a <= 1:
+            return np.full(np.shape(z), math.inf)
+        with np.errstate(over="ignore"):
+            w = np.exp(self._t(z))
+        return special.gamma(1 - 1 / a) * special.gammainc(1 - 1 / a, w)
+
+    def _kernel(self):
+        return K.FRECHET, -1.0 / self.alpha, 0.0
+
+
+@dataclass(frozen=True, repr=False)
+class BurrXII(_HeavyRight):
+    """Burr XII(c, k): F̄(z) = (1 + z^c)^{-k} on z > 0; γ = 1/(ck)."""
+
+    tail_facts = "mgf radius 0; γ = 1/(c k)"
+    c: float
+    k: float
+    loc: float = 0.0
+    scale: float = 1.0
+    _domains = {"c": POSITIVE, "k": POSITIVE, "scale": POSITIVE}
+    _support = (0.0, math.inf)
+
+    @property
+    def gamma(self):
+        return 1.0 / (self.c * self.k)
+
+    def _log1p_zc(self, z):
+        """log(1 + z^c) without overflow (0 for z <= 0)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.logaddexp(0.0, self.c * np.log(np.maximum(z, 0.0)))
+
+    def _logpdf(self, z):
+        c, k = self.c, self.k
+        with np.errstate(divide="ignore", invalid="ignore"):
+            zp = np.where(z > 0, z, 1.0)
+            out = math.log(c * k) + (c - 1) * np.log(zp) - (k + 1) * self._log1p_zc(zp)
+            at_zero = math.inf if c < 1 else (math.log(k) if c == 1 else -math.inf)
+        return np.where(z > 0, out, np.where(z == 0, at_zero, -np.inf))
+
+    def _cdf(self, z):
+        return -np.expm1(self._logsf(z))
+
+    def _sf(self, z):
+        return np.exp(self._logsf(z))
+
+    def _logsf(self, z):
+        return -self.k * self._log1p_zc(z)
+
+    def _ppf(self, q):
+        return np.expm1(-np.log1p(-q) / self.k) ** (1.0 / self.c)
+
+    def _isf(self, q):
+        with np.errstate(divide="ignore"):
+            return np.expm1(-np.log(q) / self.k) ** (1.0 / self.c)
+
+    def _moment(self, r):
+        """E[Z^r] = k B(k - r/c, 1 + r/c) for r < ck."""
+        c, k = self.c, self.k
+        if r >= c * k:
+            return math.inf
+        return k * math.exp(special.betaln(k - r / c, 1 + r / c))
+
+    def _mean(self):
+        return self._moment(1)
+
+    def _var(self):
+        m1, m2 = self._moment(1), self._moment(2)
+        return m2 - m1 * m1 if math.isfinite(m2) else math.inf
+
+    def _partial_mean(self, z):
+        # with u = 1/(1 + z^c): E[Z; Z > z] = k B(u; k - 1/c, 1 + 1/c), incomplete beta
+        c, k = self.c, self.k
+        if c * k <= 1:
+            return np.full(np.shape(z), math.inf)
+        u = np.exp(-self._log1p_zc(z))
+        return self._moment(1) * special.betainc(k - 1 / c, 1 + 1 / c, u)
+
+    def _kernel(self):
+        return K.BURR_XII, 1.0 / self.c, 1.0 / self.k
+
+
+@dataclass(frozen=True, repr=False)
+class GPD(_HeavyRight):
+    """Generalized Pareto(xi > 0): F̄(z) = (1 + ξz)^{-1/ξ} on z >= 0; γ = ξ."""
+
+    tail_facts = "mgf radius 0; γ = xi"
+    xi: float
+    loc: float = 0.0
+    scale: float = 1.0
+    _domains = {"xi": POSITIVE, "scale": POSITIVE}
+    _support = (0.0, math.inf)
+
+    @property
+    def gamma(self):
+        return self.xi
+
+    def _log1p_xz(self, z):
+        return np.log1p(self.xi * np.maximum(z, 0.0))
+
+    def _logpdf(self, z):
+        return np.where(z >= 0, -(1 / self.xi + 1) * self._log1p_xz(z), -np.inf)
+
+    def _cdf(self, z):
+        return -np.expm1(self._logsf(z))
+
+    def _sf(self, z):
+        return np.exp(self._logsf(z))
+
+    def _logsf(self, z):
+        return -self._log1p_xz(z) / self.xi
+
+    def _ppf(self, q):
+        return np.expm1(-self.xi * np.log1p(-q)) / self.xi
+
+    def _isf(self, q):
+        with np.errstate(divide="ignore"):
+            return np.expm1(-self.xi * np.log(q)) / self.xi
+
+    def _mean(self):
+        return 1 / (1 - self.xi) if self.xi < 1 else math.inf
+
+    def _var(self):
+        x = self.xi
+        return 1 / ((1 - x) ** 2 * (1 - 2 * x)) if x < 0.5 else math.inf
+
+    def _partial_mean(self, z):
+        # mean excess (1 + ξz)/(1 - ξ): E[Z; Z > z] = F̄(z) (1 + z)/(1 - ξ) for z >= 0
+        if self.xi >= 1:
+            return np.full(np.shape(z), math.inf)
+        return self._sf(z) * (1 + np.maximum(z, 0.0)) / (1 - self.xi)
+
+    def _kernel(self):
+        return K.GPD, self.xi, 0.0
+
+
+@dataclass(frozen=True, repr=False)
+class Cauchy(_HeavyRight):
+    """Cauchy: f(z) = 1 / (π (1 + z^2)); no mean (``nan``)."""
+
+    tail_facts = "mgf radius 0; γ = 1; no mean"
+    loc: float = 0.0
+    scale: float = 1.0
+    _domains = {"scale": POSITIVE}
+    _radius_left = 0.0
+    gamma = 1.0
+
+    def _logpdf(self, z):
+        return -math.log(math.pi) - log1p_square(z)
+
+    def _cdf(self, z):
+        return np.arctan2(1.0, -np.asarray(z, dtype=float)) / math.pi
+
+    def _sf(self, z):
+        return np.arctan2(1.0, np.asarray(z, dtype=float)) / math.pi
+
+    def _logsf(self, z):
+        return np.log(self._sf(z))
+
+    def _ppf(self, q):
+        return -self._isf(q)
+
+    def _isf(self, q):
+        q = np.asarray(q, dtype=float)
+        with np.errstate(divide="ignore"):
+            return np.where(q <= 0.5, 1.0 / np.tan(math.pi * q), -1.0 / np.tan(math.pi * (1.0 - q)))
+
+    def _mean(self):
+        return math.nan
+
+    def _var(self):
+        return math.nan
+
+    def _partial_mean(self, z):
+        return np.full(np.shape(z), math.inf)
+
+    def _kernel(self):
+        return K.CAUCHY, 0.0, 0.0

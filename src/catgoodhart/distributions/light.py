@@ -1,0 +1,367 @@
+"""Light-tailed laws: E[e^{sX}] < ∞ for some s > 0.
+
+Normal, Exponential, Gumbel, Laplace, Uniform, and Weibull, which is light for shape >= 1
+and heavy for shape < 1 (F̄(x) = exp(-x^k) decays slower than any exponential).
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import special
+
+from catgoodhart.distributions import _kernels as K
+from catgoodhart.distributions._base import POSITIVE, Distribution
+from catgoodhart.distributions._special import EULER_GAMMA, ein, log_one_minus_exp_neg_exp
+
+_LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
+
+
+@dataclass(frozen=True, repr=False)
+class Normal(Distribution):
+    """Normal(mu, sigma): f(x) = exp(-(x - mu)^2 / (2 sigma^2)) / (sigma sqrt(2 pi))."""
+
+    tail_facts = "mgf radius ∞; γ = 0"
+    mu: float = 0.0
+    sigma: float = 1.0
+    _domains = {"sigma": POSITIVE}
+    heavy_tailed = False
+    _radius_right = _radius_left = math.inf
+    gamma = 0.0
+
+    def _loc_scale(self):
+        return self.mu, self.sigma
+
+    def _logpdf(self, z):
+        return -0.5 * z * z - _LOG_SQRT_2PI
+
+    def _cdf(self, z):
+        return special.ndtr(z)
+
+    def _logcdf(self, z):
+        return special.log_ndtr(z)
+
+    def _sf(self, z):
+        return special.ndtr(-z)
+
+    def _logsf(self, z):
+        return special.log_ndtr(-z)
+
+    def _ppf(self, q):
+        return special.ndtri(q)
+
+    def _isf(self, q):
+        return -special.ndtri(q)
+
+    def _mean(self):
+        return 0.0
+
+    def _var(self):
+        return 1.0
+
+    def _partial_mean(self, z):
+        return np.exp(self._logpdf(z))  # ∫_z^∞ u φ(u) du = φ(z)
+
+    def _cgf(self, s):
+        return 0.5 * s * s
+
+    def _kernel(self):
+        return K.NORMAL, 0.0, 0.0
+
+
+@dataclass(frozen=True, repr=False)
+class Exponential(Distribution):
+    """Exponential(rate): f(x) = rate exp(-rate (x - loc)) on x >= loc; scale 1/rate."""
+
+    tail_facts = "mgf radius = rate; γ = 0"
+    rate: float = 1.0
+    loc: float = 0.0
+    _domains = {"rate": POSITIVE}
+    heavy_tailed = False
+    _radius_right = 1.0
+    _radius_left = math.inf
+    _support = (0.0, math.inf)
+    gamma = 0.0
+
+    def _loc_scale(self):
+        return self.loc, 1.0 / self.rate
+
+    def _logpdf(self, z):
+        return np.where(z >= 0, -z, -np.inf)
+
+    def _cdf(self, z):
+        return -np.expm1(-np.maximum(z, 0.0))
+
+    def _sf(self, z):
+        return np.exp(-np.maximum(z, 0.0))
+
+    def _logsf(self, z):
+        return -np.maximum(z, 0.0)
+
+    def _ppf(self, q):
+        return -np.log1p(-q)
+
+    def _isf(self, q):
+        return -np.log(q)
+
+    def _mean(self):
+        return 1.0
+
+    def _var(self):
+        return 1.0
+
+    def _partial_mean(self, z):
+        zp = np.maximum(z, 0.0)
+        return (zp + 1.0) * np.exp(-zp)
+
+    def _cgf(self, s):
+        return -math.log1p(-s)
+
+    def _kernel(self):
+        return K.EXPONENTIAL, 0.0, 0.0
+
+
+@dataclass(frozen=True, repr=False)
+class Gumbel(Distribution):
+    """Gumbel(mu, beta) for maxima: F(x) = exp(-exp(-(x - mu) / beta))."""
+
+    tail_facts = "mgf radius = 1/beta; γ = 0"
+    mu: float = 0.0
+    beta: float = 1.0
+    _domains = {"beta": POSITIVE}
+    heavy_tailed = False
+    _radius_right = 1.0
+    _radius_left = math.inf
+    gamma = 0.0
+
+    def _loc_scale(self):
+        return self.mu, self.beta
+
+    def _logpdf(self, z):
+        with np.errstate(over="ignore"):
+            return -(z + np.exp(-z))
+
+    def _cdf(self, z):
+        with np.errstate(over="ignore"):
+            return np.exp(-np.exp(-z))
+
+    def _logcdf(self, z):
+        with np.errstate(over="ignore"):
+            return -np.exp(-z)
+
+    def _sf(self, z):
+        with np.errstate(over="ignore"):
+            return -np.expm1(-np.exp(-z))
+
+    def _logsf(self, z):
+        return log_one_minus_exp_neg_exp(-np.asarray(z, dtype=float))
+
+    def _ppf(self, q):
+        return -np.log(-np.log(q))
+
+    def _isf(self, q):
+        return -np.log(-np.log1p(-q))
+
+    def _mean(self):
+        return EULER_GAMMA
+
+    def _var(self):
+        return math.pi**2 / 6
+
+    def _partial_mean(self, z):
+        # with w = e^{-z}: ∫_z^∞ u f(u) du = ∫_0^w -log(v) e^{-v} dv = z (1 - e^{-w}) + Ein(w)
+        z = np.asarray(z, dtype=float)
+        deep = z < -40.0  # there e^{-w} = 0 and Ein(w) = -z + γ + E1(w) with E1(w) = 0
+        zs = np.where(deep, 0.0, z)
+        w = np.exp(-zs)
+        return np.where(deep, EULER_GAMMA, -zs * np.expm1(-w) + ein(w))
+
+    def _cgf(self, s):
+        return special.gammaln(1.0 - s)  # E[e^{sZ}] = Γ(1 - s)
+
+    def _kernel(self):
+        return K.GUMBEL, 0.0, 0.0
+
+
+@dataclass(frozen=True, repr=False)
+class Laplace(Distribution):
+    """Laplace(mu, b): f(x) = exp(-|x - mu| / b) / (2 b)."""
+
+    tail_facts = "mgf radius = 1/b; γ = 0"
+    mu: float = 0.0
+    b: float = 1.0
+    _domains = {"b": POSITIVE}
+    heavy_tailed = False
+    _radius_right = _radius_left = 1.0
+    gamma = 0.0
+
+    def _loc_scale(self):
+        return self.mu, self.b
+
+    def _logpdf(self, z):
+        return -math.log(2.0) - np.abs(z)
+
+    def _sf(self, z):
+        half_tail = 0.5 * np.exp(-np.abs(z))
+        return np.where(z > 0, half_tail, 1.0 - half_tail)
+
+    def _cdf(self, z):
+        return self._sf(-np.asarray(z, dtype=float))
+
+    def _logsf(self, z):
+        a = np.abs(z)
+        return np.where(z > 0, -math.log(2.0) - a, np.log1p(-0.5 * np.exp(-a)))
+
+    def _ppf(self, q):
+        return -self._isf(q)
+
+    def _isf(self, q):
+        q = np.asarray(q, dtype=float)
+        with np.errstate(divide="ignore"):
+            return np.where(q <= 0.5, -np.log(2.0 * q), np.log(2.0 * (1.0 - q)))
+
+    def _mean(self):
+        return 0.0
+
+    def _var(self):
+        return 2.0
+
+    def _partial_mean(self, z):
+        # ½(z + 1)e^{-z} for z >= 0 and E[Z] - ∫_{-∞}^z u f(u) du = ½(1 - z)e^{z} below
+        a = np.abs(z)
+        return 0.5 * (a + 1.0) * np.exp(-a)
+
+    def _cgf(self, s):
+        return -math.log1p(-s * s)
+
+    def _kernel(self):
+        return K.LAPLACE, 0.0, 0.0
+
+
+@dataclass(frozen=True, repr=False)
+class Uniform(Distribution):
+    """Uniform(low, high): f(x) = 1 / (high - low) on [low, high]."""
+
+    tail_facts = "bounded; mgf radius ∞; γ = -1"
+    low: float = 0.0
+    high: float = 1.0
+    heavy_tailed = False
+    _radius_right = _radius_left = math.inf
+    _support = (0.0, 1.0)
+    gamma = -1.0
+
+    def _check(self):
+        if not self.high > self.low:
+            raise ValueError(f"`high` must be > `low` = {self.low!r}, got {self.high!r}")
+        if not math.isfinite(self.high - self.low):
+            raise ValueError("`high` - `low` must be finite")
+
+    def _loc_scale(self):
+        return self.low, self.high - self.low
+
+    def _logpdf(self, z):
+        return np.where((z >= 0) & (z <= 1), 0.0, -np.inf)
+
+    def _cdf(self, z):
+        return np.clip(z, 0.0, 1.0)
+
+    def _sf(self, z):
+        return np.clip(1.0 - np.asarray(z, dtype=float), 0.0, 1.0)
+
+    def _logsf(self, z):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(z >= 1, -np.inf, np.log1p(-np.clip(z, 0.0, 1.0)))
+
+    def _ppf(self, q):
+        return np.asarray(q, dtype=float)
+
+    def _isf(self, q):
+        return 1.0 - np.asarray(q, dtype=float)
+
+    def _mean(self):
+        return 0.5
+
+    def _var(self):
+        return 1.0 / 12.0
+
+    def _partial_mean(self, z):
+        c = np.clip(z, 0.0, 1.0)
+        return 0.5 * (1.0 - c * c)
+
+    def _cgf(self, s):
+        # log((e^s - 1)/s), written so that neither e^s overflows nor e^s - 1 cancels
+        if s > 0:
+            return s + math.log(-math.expm1(-s) / s)
+        return math.log(math.expm1(s) / s)
+
+    def _kernel(self):
+        return K.UNIFORM, 0.0, 0.0
+
+
+@dataclass(frozen=True, repr=False)
+class Weibull(Distribution):
+    """Weibull(shape k, scale): F̄(x) = exp(-((x - loc)/scale)^k) on x >= loc.
+
+    Light-tailed for k >= 1 (mgf radius ∞ for k > 1, 1/scale for k = 1); heavy for k < 1.
+    """
+
+    tail_facts = "shape ≥ 1: light (mgf radius ∞; 1/scale at shape 1); shape < 1: heavy; γ = 0"
+    shape: float
+    scale: float = 1.0
+    loc: float = 0.0
+    _domains = {"shape": POSITIVE, "scale": POSITIVE}
+    _radius_left = math.inf
+    _support = (0.0, math.inf)
+    gamma = 0.0
+
+    @property
+    def heavy_tailed(self):
+        return self.shape < 1
+
+    @property
+    def _radius_right(self):
+        return math.inf if self.shape > 1 else (1.0 if self.shape == 1 else 0.0)
+
+    def _logpdf(self, z):
+        k = self.shape
+        with np.errstate(divide="ignore", invalid="ignore"):
+            zp = np.where(z > 0, z, 1.0)
+            inside = math.log(k) + (k - 1.0) * np.log(zp) - zp**k
+            at_zero = math.inf if k < 1 else (0.0 if k == 1 else -math.inf)
+            return np.where(z > 0, inside, np.where(z == 0, at_zero, -np.inf))
+
+    def _cdf(self, z):
+        return -np.expm1(-np.maximum(z, 0.0) ** self.shape)
+
+    def _sf(self, z):
+        return np.exp(-np.maximum(z, 0.0) ** self.shape)
+
+    def _logsf(self, z):
+        return -np.maximum(z, 0.0) ** self.shape
+
+    def _ppf(self, q):
+        return (-np.log1p(-q)) ** (1.0 / self.shape)
+
+    def _isf(self, q):
+        return (-np.log(q)) ** (1.0 / self.shape)
+
+    def _mean(self):
+        return float(special.gamma(1.0 + 1.0 / self.shape))
+
+    def _var(self):
+        g1 = special.gammaln(1.0 + 1.0 / self.shape)
+        g2 = special.gammaln(1.0 + 2.0 / self.shape)
+        return math.exp(g2) * -math.expm1(2.0 * g1 - g2)
+
+    def _partial_mean(self, z):
+        # ∫_z^∞ u f(u) du = Γ(1 + 1/k, z^k), the upper incomplete gamma function
+        a = 1.0 + 1.0 / self.shape
+        return special.gamma(a) * special.gammaincc(a, np.maximum(z, 0.0) ** self.shape)
+
+    def _cgf(self, s):
+        if self.shape == 1:
+            return -math.log1p(-s)
+        return super()._cgf(s)
+
+    def _kernel(self):
+        return K.WEIBULL, 1.0 / self.shape, 0.0
