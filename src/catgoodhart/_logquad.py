@@ -13,7 +13,6 @@ import math
 import warnings
 
 import numpy as np
-from scipy import integrate, optimize
 
 FAR = 746.0  # nats below the maximum: exp(g - gmax) underflows to 0 beyond
 _RTOL = 1e-13
@@ -66,6 +65,8 @@ def _log_integral_around(g, lo, hi, mode, gmax, width):
 
 
 def _quad(f, a, b):
+    from scipy import integrate
+
     with warnings.catch_warnings():
         warnings.simplefilter("error", integrate.IntegrationWarning)
         value, _ = integrate.quad(f, a, b, epsabs=0.0, epsrel=_RTOL, limit=200)
@@ -93,6 +94,8 @@ def _argmax(g, lo, hi, x0, width):
     a = xs[k - 1] if k > 0 else (lo if math.isfinite(lo) else xs[k])
     b = xs[k + 1] if k + 1 < len(xs) else (hi if math.isfinite(hi) else xs[k])
     if a < b:
+        from scipy import optimize
+
         res = optimize.minimize_scalar(lambda x: -_safe(g, x), bounds=(a, b), method="bounded",
                                        options={"xatol": 1e-12 * max(width, abs(xs[k]))})
         if res.success and -res.fun > values[k]:

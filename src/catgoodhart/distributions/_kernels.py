@@ -17,9 +17,9 @@ from numba import njit, prange, uint64
 
 from catgoodhart._random import BLOCK
 
-# kinds: the standard variate Z that each distribution turns into loc + scale * Z
-UNIFORM, NORMAL, EXPONENTIAL, GUMBEL, LAPLACE, WEIBULL, STUDENT_T, PARETO = range(8)
-LOGNORMAL, LEVY, FRECHET, BURR_XII, GPD, CAUCHY = range(8, 14)
+from catgoodhart.distributions._kinds import (
+    BURR_XII, CAUCHY, EXPONENTIAL, FRECHET, GPD, GUMBEL, LAPLACE, LEVY, LOGNORMAL, NORMAL, PARETO,
+    STUDENT_T, UNIFORM, WEIBULL)
 
 _TO_UNIT = 2.0**-53
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from catgoodhart.distributions import _kernels as K
+from catgoodhart.distributions import _kinds as K
 from catgoodhart.distributions._base import POSITIVE, Distribution
 from catgoodhart.distributions._special import EULER_GAMMA, ein, log_one_minus_exp_neg_exp
 
