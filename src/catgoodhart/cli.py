@@ -4,6 +4,7 @@ Heavy modules are imported inside the handlers so that ``catgoodhart --help`` st
 """
 
 import argparse
+import math
 import os
 import sys
 
@@ -73,13 +74,14 @@ def _seed(text):
 
 
 def _count(text):
+    """An integer >= 0, also written like 1e6."""
     try:
-        value = int(float(text)) if "e" in text.lower() else int(text)
+        value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"n must be an integer >= 0, got {text!r}") from None
-    if value < 0:
+        value = math.nan
+    if not (value >= 0 and value.is_integer()):
         raise argparse.ArgumentTypeError(f"n must be an integer >= 0, got {text!r}")
-    return value
+    return int(value)
 
 
 def build_parser():

@@ -41,7 +41,8 @@ class StudentT(_HeavyRight):
 
     def _logpdf(self, z):
         nu = self.nu
-        const = special.gammaln(0.5 * (nu + 1)) - special.gammaln(0.5 * nu) - 0.5 * math.log(nu * math.pi)
+        # log Γ((ν+1)/2) - log Γ(ν/2) - ½ log(νπ) = -log B(ν/2, ½) - ½ log ν, free of cancellation
+        const = -special.betaln(0.5 * nu, 0.5) - 0.5 * math.log(nu)
         return const - 0.5 * (nu + 1) * log1p_square(z / math.sqrt(nu))
 
     def _cdf(self, z):
