@@ -1,6 +1,7 @@
 """Samplers against the exact laws: KS, moments within 5 standard errors, tail frequencies
 within binomial intervals, and bit-reproducibility across seeds, sizes and thread counts."""
 
+import itertools
 import math
 import os
 import subprocess
@@ -32,7 +33,7 @@ def _central_moment(dist, k):
     lo, hi = dist.support
     points = [lo, *dist.ppf([0.25, 0.5, 0.75]), hi]
     total = 0.0
-    for a, b in zip(points[:-1], points[1:]):
+    for a, b in itertools.pairwise(points):
         total += integrate.quad(lambda x: (x - mean) ** k * dist.pdf(x), a, b, limit=200)[0]
     return total
 

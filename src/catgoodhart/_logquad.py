@@ -9,6 +9,7 @@ piece holds one smooth stretch whose length is comparable to its distance from t
 a power-law tail then costs a few pieces per decade, not a failed global rule.
 """
 
+import itertools
 import math
 import warnings
 
@@ -54,7 +55,7 @@ def _log_integral_around(g, lo, hi, mode, gmax, width):
         return math.exp(g(x) - gmax)
 
     total = 0.0
-    for a, b in zip(edges[:-1], edges[1:]):
+    for a, b in itertools.pairwise(edges):
         if not a < b:
             continue
         if b - a < 1e-6 * width:  # a sliver next to the mode: the midpoint rule is exact enough

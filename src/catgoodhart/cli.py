@@ -32,7 +32,7 @@ def _cmd_distributions(args):
         heavy = cls.heavy_tailed
         kind = ("heavy" if heavy else "light") if isinstance(heavy, bool) else "by shape"
         rows.append((spec_name(cls), ", ".join(params), kind, cls.tail_facts))
-    widths = [max(len(r[i]) for r in rows + [("name", "parameters", "tail", "")]) for i in range(3)]
+    widths = [max(len(r[i]) for r in [*rows, ("name", "parameters", "tail", "")]) for i in range(3)]
     print(f"{'name':<{widths[0]}}  {'parameters':<{widths[1]}}  {'tail':<{widths[2]}}  tail facts")
     for r in rows:
         print(f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:<{widths[2]}}  {r[3]}")

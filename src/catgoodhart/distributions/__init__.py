@@ -14,7 +14,15 @@ scipy.stats continuous distribution; ``parse_spec`` reads ``name:param=value,...
 
 from catgoodhart.distributions._base import Distribution
 from catgoodhart.distributions.heavy import (
-    GPD, BurrXII, Cauchy, Frechet, Levy, LogNormal, Pareto, StudentT)
+    GPD,
+    BurrXII,
+    Cauchy,
+    Frechet,
+    Levy,
+    LogNormal,
+    Pareto,
+    StudentT,
+)
 from catgoodhart.distributions.light import Exponential, Gumbel, Laplace, Normal, Uniform, Weibull
 from catgoodhart.distributions.scipy_adapter import ScipyDistribution, from_scipy
 from catgoodhart.distributions.spec import FAMILIES, parse_spec, spec_name

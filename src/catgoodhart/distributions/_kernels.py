@@ -16,10 +16,22 @@ import numpy as np
 from numba import njit, prange, uint64
 
 from catgoodhart._random import BLOCK
-
 from catgoodhart.distributions._kinds import (
-    BURR_XII, CAUCHY, EXPONENTIAL, FRECHET, GPD, GUMBEL, LAPLACE, LEVY, LOGNORMAL, NORMAL, PARETO,
-    STUDENT_T, UNIFORM, WEIBULL)
+    BURR_XII,
+    CAUCHY,
+    EXPONENTIAL,
+    FRECHET,
+    GPD,
+    GUMBEL,
+    LAPLACE,
+    LEVY,
+    LOGNORMAL,
+    NORMAL,
+    PARETO,
+    STUDENT_T,
+    UNIFORM,
+    WEIBULL,
+)
 
 _TO_UNIT = 2.0**-53
 

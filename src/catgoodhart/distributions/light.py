@@ -138,20 +138,16 @@ class Gumbel(Distribution):
         return self.mu, self.beta
 
     def _logpdf(self, z):
-        with np.errstate(over="ignore"):
-            return -(z + np.exp(-z))
+        return -(z + np.exp(-z))
 
     def _cdf(self, z):
-        with np.errstate(over="ignore"):
-            return np.exp(-np.exp(-z))
+        return np.exp(-np.exp(-z))
 
     def _logcdf(self, z):
-        with np.errstate(over="ignore"):
-            return -np.exp(-z)
+        return -np.exp(-z)
 
     def _sf(self, z):
-        with np.errstate(over="ignore"):
-            return -np.expm1(-np.exp(-z))
+        return -np.expm1(-np.exp(-z))
 
     def _logsf(self, z):
         return log_one_minus_exp_neg_exp(-np.asarray(z, dtype=float))
@@ -217,8 +213,7 @@ class Laplace(Distribution):
 
     def _isf(self, q):
         q = np.asarray(q, dtype=float)
-        with np.errstate(divide="ignore"):
-            return np.where(q <= 0.5, -np.log(2.0 * q), np.log(2.0 * (1.0 - q)))
+        return np.where(q <= 0.5, -np.log(2.0 * q), np.log(2.0 * (1.0 - q)))
 
     def _mean(self):
         return 0.0
@@ -269,8 +264,7 @@ class Uniform(Distribution):
         return np.clip(1.0 - np.asarray(z, dtype=float), 0.0, 1.0)
 
     def _logsf(self, z):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(z >= 1, -np.inf, np.log1p(-np.clip(z, 0.0, 1.0)))
+        return np.where(z >= 1, -np.inf, np.log1p(-np.clip(z, 0.0, 1.0)))
 
     def _ppf(self, q):
         return np.asarray(q, dtype=float)
@@ -324,11 +318,10 @@ class Weibull(Distribution):
 
     def _logpdf(self, z):
         k = self.shape
-        with np.errstate(divide="ignore", invalid="ignore"):
-            zp = np.where(z > 0, z, 1.0)
-            inside = math.log(k) + (k - 1.0) * np.log(zp) - zp**k
-            at_zero = math.inf if k < 1 else (0.0 if k == 1 else -math.inf)
-            return np.where(z > 0, inside, np.where(z == 0, at_zero, -np.inf))
+        zp = np.where(z > 0, z, 1.0)
+        inside = math.log(k) + (k - 1.0) * np.log(zp) - zp**k
+        at_zero = math.inf if k < 1 else (0.0 if k == 1 else -math.inf)
+        return np.where(z > 0, inside, np.where(z == 0, at_zero, -np.inf))
 
     def _cdf(self, z):
         return -np.expm1(-np.maximum(z, 0.0) ** self.shape)

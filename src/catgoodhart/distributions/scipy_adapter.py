@@ -12,7 +12,7 @@ import numpy as np
 
 from catgoodhart import _random, _validation
 from catgoodhart._logquad import log_integral_exp
-from catgoodhart.distributions._base import Distribution, _scalar
+from catgoodhart.distributions._base import Distribution
 
 
 class ScipyDistribution(Distribution):
