@@ -45,35 +45,63 @@ class StudentT(_HeavyRight):
         const = -special.betaln(0.5 * nu, 0.5) - 0.5 * math.log(nu)
         return const - 0.5 * (nu + 1) * log1p_square(z / math.sqrt(nu))
 
-    def _cdf(self, z):
-        return special.stdtr(self.nu, z)
+    def _log_tail(self, z):
+        """log P(T > |z|), accurate from z = 0 to beyond the last double.
+
+        P(T > |z|) = ½ I_x(ν/2, ½), x = ν/(ν + z²); near the centre it is computed as
+        ½ (1 - I_y(½, ν/2)), y = 1 - x, so that small |z| keeps its digits, and where
+        x^{ν/2} underflows from I_x(a, b) = x^a y^b ₂F₁(a + b, 1; a + 1; x) / (a B(a, b)).
+        """
+        a, b = 0.5 * self.nu, 0.5
+        t = np.abs(np.asarray(z, dtype=float)) / math.sqrt(self.nu)
+        log_x = -log1p_square(t)
+        log_y = -log1p_square(1.0 / t)
+        x, y = np.exp(log_x), np.exp(log_y)
+        central = special.betainc(b, a, y)  # P(|T| < |z|): no cancellation while it is < ½
+        tail = np.where(central < 0.5, 0.5 - 0.5 * central, 0.5 * special.betainc(a, b, x))
+        deep = tail < 1e-300
+        if not np.any(deep):
+            return np.log(tail)
+        series = (math.log(0.5) + a * log_x + b * log_y + np.log(special.hyp2f1(a + b, 1.0, a + 1.0, x))
+                  - math.log(a) - special.betaln(a, b))
+        return np.where(deep, series, np.log(tail))
 
     def _sf(self, z):
-        return special.stdtr(self.nu, -np.asarray(z, dtype=float))
+        tail = np.exp(self._log_tail(z))
+        return np.where(np.asarray(z) > 0, tail, 1.0 - tail)
+
+    def _cdf(self, z):
+        return self._sf(-np.asarray(z, dtype=float))
 
     def _logsf(self, z):
-        # F̄(z) = ½ I_x(ν/2, ½), x = ν/(ν + z²); where F̄ underflows use
-        # I_x(a, b) = x^a (1 - x)^b ₂F₁(a + b, 1; a + 1; x) / (a B(a, b)) in log space
-        z = np.asarray(z, dtype=float)
-        sf = self._sf(z)
-        direct = np.log(sf)
-        tail = (sf < 1e-300) & (z > 0)
-        if not np.any(tail):
-            return direct
-        a, b = 0.5 * self.nu, 0.5
-        zt = np.where(tail, z, 1.0) / math.sqrt(self.nu)
-        log_x = -log1p_square(zt)
-        log_1mx = 2.0 * np.log(zt) + log_x
-        series = special.hyp2f1(a + b, 1.0, a + 1.0, np.exp(log_x))
-        log_sf = (math.log(0.5) + a * log_x + b * log_1mx + np.log(series)
-                  - math.log(a) - special.betaln(a, b))
-        return np.where(tail, log_sf, direct)
+        log_tail = self._log_tail(z)
+        return np.where(np.asarray(z) > 0, log_tail, np.log1p(-np.exp(log_tail)))
 
-    def _ppf(self, q):
-        return special.stdtrit(self.nu, q)
+    def _logcdf(self, z):
+        return self._logsf(-np.asarray(z, dtype=float))
 
     def _isf(self, q):
-        return -special.stdtrit(self.nu, q)
+        """F̄^{-1}(q): scipy's stdtrit (or, in the far tail, the inversion of the leading term
+        ½ x^{ν/2} / (a B(ν/2, ½))) as the start, then Newton steps on log F̄, in log z beyond 1."""
+        q = np.asarray(q, dtype=float)
+        p = np.minimum(q, 1.0 - q)  # by symmetry solve P(T > z) = p <= ½, z >= 0
+        a, b = 0.5 * self.nu, 0.5
+        log_p = np.log(p)
+        log_x = (log_p - math.log(0.5) + math.log(a) + special.betaln(a, b)) / a
+        far = np.sqrt(self.nu) * np.exp(-0.5 * log_x) * np.sqrt(-np.expm1(log_x))
+        z = np.where((p < 1e-100) | (log_x < -40), far, -special.stdtrit(self.nu, p))
+        z = np.where(np.isfinite(z), z, far)
+        for _ in range(4):
+            log_tail = self._log_tail(z)
+            hazard = np.exp(self._logpdf(z) - log_tail)  # f / F̄ = -d log F̄ / dz
+            step = (log_tail - log_p) / hazard
+            polished = np.where(z > 1.0, z * np.exp(step / np.maximum(z, 1.0)), z + step)
+            z = np.where(np.isinf(z), z, polished)  # beyond the last double the quantile is inf
+        z = np.where(p == 0.5, 0.0, np.where(p == 0, np.inf, z))
+        return np.where(q <= 0.5, z, -z)
+
+    def _ppf(self, q):
+        return -self._isf(q)
 
     def _mean(self):
         return 0.0 if self.nu > 1 else math.nan
@@ -240,6 +268,10 @@ class Levy(_HeavyRight):
     def _sf(self, z):
         return special.erf(self._r(z))
 
+    def _logcdf(self, z):
+        r = self._r(z)  # log erfc(r) = log erfcx(r) - r², finite far beyond the underflow of erfc
+        return np.where(np.isinf(r), -np.inf, np.log(special.erfcx(r)) - r * r)
+
     def _logsf(self, z):
         return np.log(self._sf(z))
 
@@ -365,11 +397,27 @@ class BurrXII(_HeavyRight):
     def _logsf(self, z):
         return -self.k * self._log1p_zc(z)
 
+    def _quantile(self, w):
+        """z with log1p(z^c) = w: (e^w - 1)^{1/c}, in log space where e^w overflows."""
+        w = np.asarray(w, dtype=float)
+        big = w > 1.0
+        wb = np.where(big, w, 1.0)
+        return np.where(big, np.exp((wb + np.log1p(-np.exp(-wb))) / self.c),
+                        np.expm1(np.where(big, 0.0, w)) ** (1.0 / self.c))
+
     def _ppf(self, q):
-        return np.expm1(-np.log1p(-q) / self.k) ** (1.0 / self.c)
+        return self._quantile(-np.log1p(-q) / self.k)
 
     def _isf(self, q):
-        return np.expm1(-np.log(q) / self.k) ** (1.0 / self.c)
+        return self._quantile(-np.log(q) / self.k)
+
+    def _logcdf(self, z):
+        # log(1 - e^{-kL}), L = log(1 + z^c); for tiny kL it is log(kL) - kL/2, with log L = c log z
+        # once z^c is tiny, so that the lower tail survives the underflow of the cdf
+        y = -self._logsf(z)
+        c_log_z = self.c * np.log(np.maximum(z, 0.0))
+        log_l = np.where(c_log_z < -30.0, c_log_z, np.log(self._log1p_zc(z)))
+        return np.where(y < 1e-10, math.log(self.k) + log_l - 0.5 * y, np.log(-np.expm1(-y)))
 
     def _moment(self, r):
         """E[Z^r] = k B(k - r/c, 1 + r/c) for r < ck."""
@@ -431,7 +479,8 @@ class GPD(_HeavyRight):
         return np.expm1(-self.xi * np.log1p(-q)) / self.xi
 
     def _isf(self, q):
-        return np.expm1(-self.xi * np.log(q)) / self.xi
+        w = -self.xi * np.log(q)  # z = (e^w - 1)/ξ; e^w alone would overflow before z does
+        return np.where(w > 700.0, np.exp(w - math.log(self.xi)), np.expm1(w) / self.xi)
 
     def _mean(self):
         return 1 / (1 - self.xi) if self.xi < 1 else math.inf

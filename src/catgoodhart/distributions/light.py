@@ -208,6 +208,9 @@ class Laplace(Distribution):
         a = np.abs(z)
         return np.where(z > 0, -math.log(2.0) - a, np.log1p(-0.5 * np.exp(-a)))
 
+    def _logcdf(self, z):
+        return self._logsf(-np.asarray(z, dtype=float))
+
     def _ppf(self, q):
         return -self._isf(q)
 
@@ -331,6 +334,12 @@ class Weibull(Distribution):
 
     def _logsf(self, z):
         return -np.maximum(z, 0.0) ** self.shape
+
+    def _logcdf(self, z):
+        # log(1 - e^{-w}), w = z^k: log(w) - w/2 for tiny w, so it survives w's underflow
+        log_w = self.shape * np.log(np.maximum(z, 0.0))
+        w = np.exp(log_w)
+        return np.where(w < 1e-10, log_w - 0.5 * w, np.log(-np.expm1(-w)))
 
     def _ppf(self, q):
         return (-np.log1p(-q)) ** (1.0 / self.shape)

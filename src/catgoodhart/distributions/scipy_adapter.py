@@ -101,23 +101,32 @@ class ScipyDistribution(Distribution):
         return super().tail_index
 
     def _partial_mean(self, z):
-        """E[Z; Z > z] = z F̄(z) + ∫_z^∞ F̄(u) du, the tail integral in log space."""
+        """E[Z; Z > z] = z F̄(z) + ∫_z^∞ F̄(u) du above the median and, to avoid cancelling
+        two numbers of size |z| far below it, E[Z] - (z F(z) - ∫_{-∞}^z F(u) du) there;
+        the integrals in log space."""
         if self.gamma is None:
             raise ValueError(f"{self!r}: E[X; X > t] needs the extreme-value index; "
                              "pass `gamma=` to from_scipy")
         z = np.asarray(z, dtype=float)
         if self.gamma >= 1:
             return np.full(z.shape, math.inf)
+        lo, hi = self._support
+        mean, median, width = (float(v) for v in (self.frozen.mean(), self.frozen.median(),
+                                                     self.frozen.std()))
         out = np.empty(z.shape)
-        hi = self._support[1]
         for index, zi in np.ndenumerate(z):
-            start = max(zi, self._support[0])
-            if start >= hi:
+            if zi >= hi:
                 out[index] = 0.0
-                continue
-            log_tail = log_integral_exp(lambda u: float(self.frozen.logsf(u)), start, hi,
-                                        x0=start, width=float(self.frozen.std()))
-            out[index] = start * float(self.frozen.sf(start)) + math.exp(log_tail)
+            elif zi <= lo:
+                out[index] = mean
+            elif zi < median and math.isfinite(mean):
+                log_lower = log_integral_exp(lambda u: float(self.frozen.logcdf(u)), lo, zi,
+                                             x0=zi, width=width)
+                out[index] = mean - (zi * float(self.frozen.cdf(zi)) - math.exp(log_lower))
+            else:
+                log_upper = log_integral_exp(lambda u: float(self.frozen.logsf(u)), zi, hi,
+                                             x0=zi, width=width)
+                out[index] = zi * float(self.frozen.sf(zi)) + math.exp(log_upper)
         return out
 
     def sample(self, n, *, seed=None):
