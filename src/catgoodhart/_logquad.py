@@ -19,8 +19,8 @@ FAR = 746.0  # nats below the maximum: exp(g - gmax) underflows to 0 beyond
 _RTOL = 1e-13
 
 
-def log_integral_exp(g, lo, hi, *, x0, width=1.0, slope=0.0):
-    """Return log ∫_lo^hi exp(g(x) + slope·x) dx.
+def log_integral_exp(g, lo, hi, *, x0, width=1.0, slope=0.0, exp_slope=False):
+    """Return log ∫_lo^hi exp(g(x) + slope·x) dx (slope·e^x in place of slope·x if ``exp_slope``).
 
     Parameters
     ----------
@@ -31,19 +31,28 @@ def log_integral_exp(g, lo, hi, *, x0, width=1.0, slope=0.0):
     x0, width : float
         A point inside (lo, hi) and the integrand's length scale near its mode, used to
         start the search for the mode and to size the first pieces.
-    slope : float
-        A linear term kept apart from g: it is evaluated as slope·(x - mode), so that a
-        steep tilt does not cancel against g at the mode.
+    slope, exp_slope : float, bool
+        A tilt kept apart from g: it is evaluated relative to the mode, as slope·(x - mode)
+        or slope·e^mode·expm1(x - mode), so that a steep tilt does not cancel against g.
+        (``exp_slope`` serves integrals over u = log z of a tilt slope·z.)
     """
-    mode, _ = _argmax(lambda x: g(x) + slope * x, lo, hi, x0, width)
+    tilt = math.exp if exp_slope else float
+    mode, _ = _argmax(lambda x: g(x) + slope * tilt(x), lo, hi, x0, width)
+    if exp_slope:
+        scale = math.exp(mode)
 
-    def shifted(x):
-        return g(x) + slope * (x - mode)
+        def shifted(x):
+            return g(x) + slope * scale * math.expm1(x - mode)
+    else:
+        scale = mode
+
+        def shifted(x):
+            return g(x) + slope * (x - mode)
 
     gmax = _safe(shifted, mode)
     if not math.isfinite(gmax):
         return gmax
-    return slope * mode + _log_integral_around(shifted, lo, hi, mode, gmax, width)
+    return slope * scale + _log_integral_around(shifted, lo, hi, mode, gmax, width)
 
 
 def _log_integral_around(g, lo, hi, mode, gmax, width):
@@ -52,7 +61,7 @@ def _log_integral_around(g, lo, hi, mode, gmax, width):
     edges = [*reversed(left), mode, *right]
 
     def f(x):
-        return math.exp(g(x) - gmax)
+        return math.exp(_safe(g, x) - gmax)
 
     total = 0.0
     for a, b in itertools.pairwise(edges):

@@ -84,10 +84,19 @@ class Distribution:
         return self._ppf(1.0 - q)
 
     def _cgf(self, s):
-        """K_Z(s) for one s inside the domain of convergence: log-space quadrature."""
+        """K_Z(s) = log ∫ exp(log f(z) + s z) dz for one s inside the domain of convergence,
+        by log-space quadrature; over u = log z when Z > 0, where a density that is infinite
+        at 0 (Weibull shape < 1, Burr XII c < 1) becomes the smooth exp(log f(e^u) + u)."""
         lo, hi = self._support
         center = float(self._ppf(0.5))
-        width = 1.0 if s == 0 else min(1.0, 1.0 / abs(s))
+        width = min(1.0, 1.0 / abs(s * center)) if lo >= 0 else min(1.0, 1.0 / abs(s))
+        if lo >= 0:
+            def g(u):  # z f(z) -> 0 as z -> 0 for any density, also where e^u underflows
+                z = math.exp(u)
+                return float(self._logpdf(np.float64(z))) + u if z > 0 else -math.inf
+
+            return log_integral_exp(g, math.log(lo) if lo > 0 else -math.inf, math.log(hi),
+                                    x0=math.log(center), width=width, slope=s, exp_slope=True)
         return log_integral_exp(lambda z: float(self._logpdf(np.float64(z))),
                                 lo, hi, x0=center, width=width, slope=s)
 

@@ -1,5 +1,7 @@
 """Small special functions that stay accurate where the naive formula overflows or cancels."""
 
+import math
+
 import numpy as np
 from scipy import special
 
@@ -17,10 +19,11 @@ def log1p_square(t):
 def log_one_minus_exp_neg_exp(t):
     """log(1 - exp(-e^t)): log F̄ of the Gumbel at z = -t, accurate for t -> -inf."""
     t = np.asarray(t, dtype=float)
-    small = t < -30.0  # there e^t < 1e-13 and log(1 - e^{-w}) = log w - w/2 + O(w^2)
     with np.errstate(over="ignore", divide="ignore", under="ignore"):
         w = np.exp(t)
-        return np.where(small, t - 0.5 * w, np.log(-np.expm1(-w)))
+        # w < 1e-13: log w - w/2 + O(w²); w < log 2: 1 - e^{-w} by expm1; above, log1p of e^{-w}
+        return np.where(t < -30.0, t - 0.5 * w,
+                        np.where(w < math.log(2.0), np.log(-np.expm1(-w)), np.log1p(-np.exp(-w))))
 
 
 def ein(w):
