@@ -37,7 +37,9 @@ def log_integral_exp(g, lo, hi, *, x0, width=1.0, slope=0.0, exp_slope=False):
         (``exp_slope`` serves integrals over u = log z of a tilt slope·z.)
     """
     tilt = math.exp if exp_slope else float
-    mode, _ = _argmax(lambda x: g(x) + slope * tilt(x), lo, hi, x0, width)
+    mode, peak = _argmax(lambda x: g(x) + slope * tilt(x), lo, hi, x0, width)
+    if peak == math.inf:  # the integrand itself exceeds the range of doubles
+        return math.inf
     if exp_slope:
         scale = math.exp(mode)
 
@@ -52,42 +54,60 @@ def log_integral_exp(g, lo, hi, *, x0, width=1.0, slope=0.0, exp_slope=False):
     gmax = _safe(shifted, mode)
     if not math.isfinite(gmax):
         return gmax
-    return slope * scale + _log_integral_around(shifted, lo, hi, mode, gmax, width)
+    result = slope * scale + _log_integral_around(shifted, lo, hi, mode, gmax, width)
+    if math.isnan(result):
+        raise ArithmeticError("log-space quadrature: the integrand peaks beyond the range of "
+                              f"doubles (mode near {mode!r}); the integral is not representable")
+    return result
 
 
 def _log_integral_around(g, lo, hi, mode, gmax, width):
+    # g is computed with an absolute rounding error of about eps·|gmax|; the integrand
+    # exp(g - gmax) is then known to that relative accuracy, and no better tolerance can be
+    # asked of quad. The error it leaves in the logarithm is the same eps·|gmax|: relative
+    # accuracy of the result is kept.
+    rtol = max(_RTOL, 64 * 2.0**-52 * abs(gmax))
     left = _ladder(g, mode, gmax, lo, -1.0, width)
     right = _ladder(g, mode, gmax, hi, +1.0, width)
     edges = [*reversed(left), mode, *right]
 
     def f(x):
-        return math.exp(_safe(g, x) - gmax)
+        return math.exp(min(_safe(g, x) - gmax, 0.0))  # g <= gmax but for rounding
 
+    # pieces from the mode outwards, so that each later piece needs accuracy only relative
+    # to the total already found (its own tiny integral need not be resolved to 1e-13)
+    pieces = sorted(itertools.pairwise(edges), key=lambda ab: min(abs(ab[0] - mode), abs(ab[1] - mode)))
     total = 0.0
-    for a, b in itertools.pairwise(edges):
+    for a, b in pieces:
         if not a < b:
             continue
-        if b - a < 1e-6 * width:  # a sliver next to the mode: the midpoint rule is exact enough
-            total += (b - a) * f(0.5 * (a + b))
+        if b - a < 1e-6 * width:
+            total += (b - a) * f(0.5 * (a + b))  # a sliver: the midpoint rule is exact enough
         else:
-            total += _quad(f, a, b)
+            total += _quad(f, a, b, rtol, atol=rtol * total)
     return gmax + math.log(total) if total > 0 else -math.inf
 
 
-def _quad(f, a, b):
+def _quad(f, a, b, rtol, atol):
     from scipy import integrate
 
     with warnings.catch_warnings():
         warnings.simplefilter("error", integrate.IntegrationWarning)
-        value, _ = integrate.quad(f, a, b, epsabs=0.0, epsrel=_RTOL, limit=200)
+        try:
+            value, _ = integrate.quad(f, a, b, epsabs=atol, epsrel=rtol, limit=200)
+        except integrate.IntegrationWarning as e:
+            raise ArithmeticError(f"log-space quadrature on [{a!r}, {b!r}] did not converge: {e}") from e
     return value
 
 
 def _safe(g, x):
+    """g(x), with -inf where g overflows: there the log-density has run beyond the range of
+    doubles (-inf, or inf - inf against the tilt), far in a tail where the integrand is 0."""
     try:
-        return g(x)
-    except OverflowError:  # an argument beyond double range: the integrand is 0 there
+        value = g(x)
+    except OverflowError:
         return -math.inf
+    return -math.inf if math.isnan(value) else value
 
 
 def _argmax(g, lo, hi, x0, width):
@@ -114,10 +134,13 @@ def _argmax(g, lo, hi, x0, width):
 
 
 def _ladder(g, mode, gmax, end, direction, width):
-    """Points mode + direction·width·2^k, k = 0, 1, ..., up to where g <= gmax - FAR,
-    then ``end``; the last point is always ``end``."""
-    points = []
+    """Points mode + direction·h·2^k, k = 0, 1, ..., up to where g <= gmax - FAR, then
+    ``end`` (always the last point). h starts at ``width`` and is halved first until g at
+    mode + h is within 1 nat of the top, so that the first piece resolves the peak."""
     step = width
+    while step > 1e-300 * max(1.0, abs(mode)) and _safe(g, mode + direction * step) < gmax - 1.0:
+        step *= 0.5
+    points = []
     while step < 1e300:
         x = mode + direction * step
         if (x >= end) if direction > 0 else (x <= end):

@@ -38,6 +38,11 @@ def _quiet(method):
     return wrapper
 
 
+def _short(x):
+    """3 for 3.0, 0.1 for 0.1, and every digit where fewer would not round-trip."""
+    return f"{x:g}" if float(f"{x:g}") == x else repr(x)
+
+
 def _scalar(value):
     """Return a float for 0-d input, the array otherwise."""
     arr = np.asarray(value, dtype=float)
@@ -191,14 +196,20 @@ class Distribution:
         s = np.asarray(s, dtype=float)
         if np.any(np.isnan(s)):
             raise ValueError("`s` must not be NaN")
+        # the radii (properties that raise where a tail fact is unknown) are in units of X,
+        # so that s = mgf_radius gives inf exactly; s·scale is kept inside the standard domain
+        right = self._radius_right / self._scale if np.any(s > 0) else math.inf
+        right = min(right, self.mgf_radius) if np.any(s > 0) else right
+        left = self._radius_left / self._scale if np.any(s < 0) else math.inf
         out = np.empty(s.shape)
         for index, si in np.ndenumerate(s):
-            u = si * self._scale
-            if u == 0:
+            if si == 0:
                 out[index] = 0.0
-            elif (u >= self._radius_right) if u > 0 else (-u >= self._radius_left):
+            elif si >= right or -si >= left:
                 out[index] = math.inf
             else:
+                u = min(max(si * self._scale, np.nextafter(-self._radius_left, 0.0)),
+                        np.nextafter(self._radius_right, 0.0))
                 out[index] = si * self._loc + self._cgf(float(u))
         return _scalar(out)
 
@@ -239,6 +250,6 @@ class Distribution:
 
     def __repr__(self):
         defaults = {f.name: f.default for f in dataclasses.fields(self)}
-        shown = [f"{k}={v:g}" for k, v in dataclasses.asdict(self).items()
+        shown = [f"{k}={_short(v)}" for k, v in dataclasses.asdict(self).items()
                  if k not in ("loc", "scale") or v != defaults[k]]
         return f"{type(self).__name__}({', '.join(shown)})"

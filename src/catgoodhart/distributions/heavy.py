@@ -49,8 +49,8 @@ class StudentT(_HeavyRight):
         """log P(T > |z|), accurate from z = 0 to beyond the last double.
 
         P(T > |z|) = ½ I_x(ν/2, ½), x = ν/(ν + z²); near the centre it is computed as
-        ½ (1 - I_y(½, ν/2)), y = 1 - x, so that small |z| keeps its digits, and where
-        x^{ν/2} underflows from I_x(a, b) = x^a y^b ₂F₁(a + b, 1; a + 1; x) / (a B(a, b)).
+        ½ (1 - I_y(½, ν/2)), y = 1 - x, so that small |z| keeps its digits, and far out
+        (x < e^-20) from I_x(a, b) = x^a y^b ₂F₁(a + b, 1; a + 1; x) / (a B(a, b)) in log space.
         """
         a, b = 0.5 * self.nu, 0.5
         t = np.abs(np.asarray(z, dtype=float)) / math.sqrt(self.nu)
@@ -59,7 +59,7 @@ class StudentT(_HeavyRight):
         x, y = np.exp(log_x), np.exp(log_y)
         central = special.betainc(b, a, y)  # P(|T| < |z|): no cancellation while it is < ½
         tail = np.where(central < 0.5, 0.5 - 0.5 * central, 0.5 * special.betainc(a, b, x))
-        deep = tail < 1e-300
+        deep = (tail < 1e-300) | (log_x < -20.0)  # betainc loses digits at subnormal x
         if not np.any(deep):
             return np.log(tail)
         series = (math.log(0.5) + a * log_x + b * log_y + np.log(special.hyp2f1(a + b, 1.0, a + 1.0, x))
@@ -438,8 +438,11 @@ class BurrXII(_HeavyRight):
         c, k = self.c, self.k
         if c * k <= 1:
             return np.full(np.shape(z), math.inf)
-        u = np.exp(-self._log1p_zc(z))
-        return self._moment(1) * special.betainc(k - 1 / c, 1 + 1 / c, u)
+        a, b = k - 1 / c, 1 + 1 / c
+        log_u = -self._log1p_zc(z)
+        # far out, where u underflows: I_u(a, b) = u^a / (a B(a, b)) (1 + O(u))
+        far = np.exp(math.log(k) + a * log_u - math.log(a))
+        return np.where(log_u < -40.0, far, self._moment(1) * special.betainc(a, b, np.exp(log_u)))
 
     def _kernel(self):
         return K.BURR_XII, 1.0 / self.c, 1.0 / self.k

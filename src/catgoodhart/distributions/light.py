@@ -86,6 +86,10 @@ class Exponential(Distribution):
     def _loc_scale(self):
         return self.loc, 1.0 / self.rate
 
+    @property
+    def mgf_radius(self):
+        return self.rate  # exactly, not 1 / (1 / rate)
+
     def _logpdf(self, z):
         return np.where(z >= 0, -z, -np.inf)
 

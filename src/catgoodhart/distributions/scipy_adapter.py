@@ -92,6 +92,9 @@ class ScipyDistribution(Distribution):
 
     @property
     def mgf_radius(self):
+        """As given; ``inf`` for a support bounded above; None when unknown."""
+        if self._mgf_radius is None and math.isfinite(self._support[1]):
+            return math.inf
         return self._mgf_radius
 
     @property
