@@ -82,8 +82,7 @@ class Distribution:
         return getattr(self, "loc", 0.0), getattr(self, "scale", 1.0)
 
     def _logcdf(self, z):
-        with np.errstate(divide="ignore"):
-            return np.log(self._cdf(z))
+        return np.log(self._cdf(z))
 
     def _isf(self, q):
         return self._ppf(1.0 - q)
