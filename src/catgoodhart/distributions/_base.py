@@ -104,6 +104,48 @@ class Distribution:
         return log_integral_exp(lambda z: float(self._logpdf(np.float64(z))),
                                 lo, hi, x0=center, width=width, slope=s)
 
+    def _cgf_prime(self, s):
+        """K_Z'(s) = E[Z e^{sZ}] / E[e^{sZ}], the mean of the tilted law: log-space quadrature
+        of the positive and negative parts (over u = log z when Z > 0)."""
+        lo, hi = self._support
+        center = float(self._ppf(0.5))
+        k = self._cgf(s)
+        if lo >= 0:
+            def g(u):
+                z = math.exp(u)
+                return float(self._logpdf(np.float64(z))) + 2 * u if z > 0 else -math.inf
+
+            width = min(1.0, 1.0 / abs(s * center)) if s else 1.0
+            log_m = log_integral_exp(g, math.log(lo) if lo > 0 else -math.inf, math.log(hi),
+                                     x0=math.log(center), width=width, slope=s, exp_slope=True)
+            return math.exp(log_m - k)
+        width = min(1.0, 1.0 / abs(s)) if s else 1.0
+        parts = []
+        for a, b, sign in ((max(lo, 0.0), hi, 1.0), (lo, min(hi, 0.0), -1.0)):
+            if a >= b:
+                parts.append(0.0)
+                continue
+            log_m = log_integral_exp(
+                lambda z, sign=sign: float(self._logpdf(np.float64(z))) + math.log(sign * z)
+                if z != 0 else -math.inf,
+                a, b, x0=center if a < center < b else (a + sign * width if sign > 0 else b - width),
+                width=width, slope=s)
+            parts.append(math.exp(log_m - k))
+        return parts[0] - parts[1]
+
+    def tilt_terms(self, s):
+        """(K(s), K'(s), KL(P_s‖Q)) of the exponential tilt P_s ∝ e^{sx} Q, for one s in the
+        domain of K; KL = s K'(s) - K(s) is computed on the standard variable, where the
+        location cancels exactly. ``inf`` entries where E[e^{sX}] = ∞."""
+        k = float(self.cgf(s))
+        if not math.isfinite(k):
+            return math.inf, math.inf, math.inf
+        u = s * self._scale
+        with np.errstate(all="ignore"):
+            k_z = self._cgf(u) if u else 0.0
+            prime_z = float(self._cgf_prime(u)) if u else self._mean()
+        return k, float(self._loc + self._scale * prime_z), float(u * prime_z - k_z)
+
     # ----- public, vectorized ----------------------------------------------------------
     @property
     def name(self):
@@ -184,6 +226,16 @@ class Distribution:
         z = self._z(t)
         upper = self._partial_mean(z)
         return _scalar(np.where(np.isinf(upper), upper, self._loc * self._sf(z) + self._scale * upper))
+
+    @_quiet
+    def conditional_mean_upper(self, t):
+        """E[X | X > t] = loc + scale E[Z | Z > z]; finite where F̄(t) underflows (log space
+        where the family allows); ``inf`` where the right tail has no mean."""
+        return _scalar(self._loc + self._scale * self._cond_mean(self._z(t)))
+
+    def _cond_mean(self, z):
+        """E[Z | Z > z]; families override it where E[Z; Z > z] and F̄(z) both underflow."""
+        return self._partial_mean(z) / self._sf(z)
 
     @_quiet
     def cgf(self, s):

@@ -116,8 +116,16 @@ class StudentT(_HeavyRight):
         nu = self.nu
         if nu <= 1:
             return np.full(np.shape(z), math.inf)
-        log_nu_plus_z2 = math.log(nu) + log1p_square(z / math.sqrt(nu))
-        return np.exp(log_nu_plus_z2 - math.log(nu - 1) + self._logpdf(z))
+        return np.exp(self._log_partial_mean(z))
+
+    def _log_partial_mean(self, z):
+        nu = self.nu
+        return math.log(nu) + log1p_square(z / math.sqrt(nu)) - math.log(nu - 1) + self._logpdf(z)
+
+    def _cond_mean(self, z):
+        if self.nu <= 1:
+            return np.full(np.shape(z), math.inf)
+        return np.exp(self._log_partial_mean(z) - self._logsf(z))
 
     def _kernel(self):
         return K.STUDENT_T, 0.5 * self.nu, 0.0
@@ -177,6 +185,10 @@ class Pareto(_HeavyRight):
             return np.full(np.shape(z), math.inf)
         return a / (a - 1) * np.exp((1 - a) * self._log_z(z))
 
+    def _cond_mean(self, z):
+        a = self.alpha
+        return a / (a - 1) * np.maximum(z, 1.0) if a > 1 else np.full(np.shape(z), math.inf)
+
     def _kernel(self):
         return K.PARETO, 1.0 / self.alpha, 0.0
 
@@ -235,6 +247,10 @@ class LogNormal(_HeavyRight):
         s = self.sigma
         return np.exp(0.5 * s * s + special.log_ndtr(s - self._w(z)))
 
+    def _cond_mean(self, z):
+        s, w = self.sigma, self._w(z)
+        return np.exp(0.5 * s * s + special.log_ndtr(s - w) - special.log_ndtr(-w))
+
     def _kernel(self):
         return K.LOGNORMAL, self.sigma, self.mu
 
@@ -292,6 +308,9 @@ class Levy(_HeavyRight):
 
     def _cgf(self, s):
         return -math.sqrt(-2.0 * s)  # Laplace transform E[e^{-uZ}] = e^{-sqrt(2u)}
+
+    def _cgf_prime(self, s):
+        return 1.0 / math.sqrt(-2.0 * s)
 
     def _kernel(self):
         return K.LEVY, 0.0, 0.0
@@ -496,7 +515,12 @@ class GPD(_HeavyRight):
         # mean excess (1 + ξz)/(1 - ξ): E[Z; Z > z] = F̄(z) (1 + z)/(1 - ξ) for z >= 0
         if self.xi >= 1:
             return np.full(np.shape(z), math.inf)
-        return self._sf(z) * (1 + np.maximum(z, 0.0)) / (1 - self.xi)
+        return self._sf(z) * self._cond_mean(z)
+
+    def _cond_mean(self, z):
+        if self.xi >= 1:
+            return np.full(np.shape(z), math.inf)
+        return (1 + np.maximum(z, 0.0)) / (1 - self.xi)
 
     def _kernel(self):
         return K.GPD, self.xi, 0.0

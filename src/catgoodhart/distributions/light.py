@@ -62,8 +62,17 @@ class Normal(Distribution):
     def _partial_mean(self, z):
         return np.exp(self._logpdf(z))  # ∫_z^∞ u φ(u) du = φ(z)
 
+    def _cond_mean(self, z):
+        # φ(z)/F̄(z) = 1 / (sqrt(π/2) erfcx(z/√2)), the inverse Mills ratio, accurate for large z
+        z = np.asarray(z, dtype=float)
+        return np.where(z > 0, 1.0 / (math.sqrt(math.pi / 2) * special.erfcx(z / math.sqrt(2.0))),
+                        np.exp(self._logpdf(z) - special.log_ndtr(-z)))
+
     def _cgf(self, s):
         return 0.5 * s * s
+
+    def _cgf_prime(self, s):
+        return s
 
     def _kernel(self):
         return K.NORMAL, 0.0, 0.0
@@ -118,8 +127,14 @@ class Exponential(Distribution):
         zp = np.maximum(z, 0.0)
         return (zp + 1.0) * np.exp(-zp)
 
+    def _cond_mean(self, z):
+        return np.maximum(z, 0.0) + 1.0  # memoryless
+
     def _cgf(self, s):
         return -math.log1p(-s)
+
+    def _cgf_prime(self, s):
+        return 1.0 / (1.0 - s)
 
     def _kernel(self):
         return K.EXPONENTIAL, 0.0, 0.0
@@ -176,8 +191,18 @@ class Gumbel(Distribution):
         w = np.exp(-zs)
         return np.where(deep, EULER_GAMMA, -zs * np.expm1(-w) + ein(w))
 
+    def _cond_mean(self, z):
+        # z + Ein(w) / (1 - e^{-w}), w = e^{-z}; the ratio is 1 + w/4 + O(w²) for tiny w
+        z = np.asarray(z, dtype=float)
+        w = np.exp(-np.maximum(z, -40.0))
+        ratio = np.where(w < 1e-8, 1.0 + 0.25 * w, ein(w) / -np.expm1(-w))
+        return np.where(z < -40.0, EULER_GAMMA, z + ratio)
+
     def _cgf(self, s):
         return special.gammaln(1.0 - s)  # E[e^{sZ}] = Γ(1 - s)
+
+    def _cgf_prime(self, s):
+        return -special.digamma(1.0 - s)
 
     def _kernel(self):
         return K.GUMBEL, 0.0, 0.0
@@ -233,8 +258,15 @@ class Laplace(Distribution):
         a = np.abs(z)
         return 0.5 * (a + 1.0) * np.exp(-a)
 
+    def _cond_mean(self, z):
+        z = np.asarray(z, dtype=float)
+        return np.where(z > 0, z + 1.0, self._partial_mean(z) / self._sf(z))  # memoryless above 0
+
     def _cgf(self, s):
         return -math.log1p(-s * s)
+
+    def _cgf_prime(self, s):
+        return 2.0 * s / (1.0 - s * s)
 
     def _kernel(self):
         return K.LAPLACE, 0.0, 0.0
@@ -294,6 +326,11 @@ class Uniform(Distribution):
         if s > 0:
             return s + math.log(-math.expm1(-s) / s)
         return math.log(math.expm1(s) / s)
+
+    def _cgf_prime(self, s):
+        if abs(s) < 1e-3:  # 1/(1 - e^{-s}) - 1/s cancels: its series ½ + s/12 - s³/720
+            return 0.5 + s / 12.0 - s**3 / 720.0
+        return -1.0 / math.expm1(-s) - 1.0 / s
 
     def _kernel(self):
         return K.UNIFORM, 0.0, 0.0
@@ -368,6 +405,11 @@ class Weibull(Distribution):
         if self.shape == 1:
             return -math.log1p(-s)
         return super()._cgf(s)
+
+    def _cgf_prime(self, s):
+        if self.shape == 1:
+            return 1.0 / (1.0 - s)
+        return super()._cgf_prime(s)
 
     def _kernel(self):
         return K.WEIBULL, 1.0 / self.shape, 0.0
