@@ -137,13 +137,17 @@ def _ladder(g, mode, gmax, end, direction, width):
     """Points mode + direction·h·2^k, k = 0, 1, ..., up to where g <= gmax - FAR, then
     ``end`` (always the last point). h starts at ``width`` and is halved first until g at
     mode + h is within 1 nat of the top, so that the first piece resolves the peak."""
+    def beyond(x):
+        return x >= end if direction > 0 else x <= end
+
     step = width
-    while step > 1e-300 * max(1.0, abs(mode)) and _safe(g, mode + direction * step) < gmax - 1.0:
+    while step > 1e-300 * max(1.0, abs(mode)) and (
+            beyond(mode + direction * step) or _safe(g, mode + direction * step) < gmax - 1.0):
         step *= 0.5
     points = []
     while step < 1e300:
         x = mode + direction * step
-        if (x >= end) if direction > 0 else (x <= end):
+        if beyond(x):
             break
         points.append(x)
         if _safe(g, x) <= gmax - FAR:
