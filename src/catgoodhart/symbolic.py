@@ -10,6 +10,8 @@ This module is not imported by ``import catgoodhart``; use
 ``from catgoodhart import symbolic``.
 """
 
+from functools import cache
+
 import sympy as sp
 
 t = sp.Symbol("t", real=True)
@@ -39,12 +41,22 @@ def student_t_density(nu, var=t):
 
 
 def student_t_partial_mean(nu):
-    """E[X; X > t] = ∫_t^∞ x f(x) dx for X ~ t(ν), ν > 1, integrated by sympy; in symbol ``t``."""
+    """E[X; X > t] = ∫_t^∞ x f(x) dx for X ~ t(ν), ν > 1, derived by sympy; in symbol ``t``.
+
+    With u = 1 + x²/ν (x dx = ν/2 du) sympy integrates f(0) u^{-(ν+1)/2} ν/2 to an
+    antiderivative G(x), checks G'(x) = x f(x) on the whole real line, and returns
+    lim_{x→∞} G(x) − G(t) (the direct ``integrate`` is much slower for ν ≥ 10).
+    """
     nu = _nu(nu)
     if not nu > 1:
         raise ValueError(f"the partial mean is infinite for nu <= 1, got nu = {nu}")
-    expr = sp.integrate(x * student_t_density(nu, x), (x, t, sp.oo), conds="none")
-    return sp.simplify(expr)
+    u = sp.Symbol("u", positive=True)
+    density = student_t_density(nu, x)
+    in_u = sp.integrate(density.subs(x, 0) * u ** (-(nu + 1) / 2) * nu / 2, u)
+    antiderivative = in_u.subs(u, 1 + x**2 / nu)
+    if sp.simplify(sp.diff(antiderivative, x) - x * density) != 0:
+        raise ArithmeticError("the antiderivative does not differentiate back to x f(x)")
+    return sp.simplify(sp.limit(antiderivative, x, sp.oo) - antiderivative.subs(x, t))
 
 
 def student_t_partial_mean_closed_form(nu):
@@ -53,6 +65,7 @@ def student_t_partial_mean_closed_form(nu):
     return (nu + t**2) / (nu - 1) * student_t_density(nu, t)
 
 
+@cache
 def normal_cgf():
     """K(s) = log E[e^{sX}] for X ~ N(μ, σ²), by sympy integration; equals μs + σ²s²/2.
 
