@@ -48,11 +48,11 @@ def main():
           f"{f'cg {threads} thr M/s':>15}{'ratio':>7}")
     for label, dist, numpy_call in CASES:
         dist.sample(1000, seed=0)  # compile or load the cached kernel
-        t_numpy = best_time(lambda: numpy_call(gen, n), args.repeat)
+        t_numpy = best_time(lambda f=numpy_call: f(gen, n), args.repeat)
         numba.set_num_threads(1)
-        t_one = best_time(lambda: dist.sample(n, seed=1), args.repeat)
+        t_one = best_time(lambda d=dist: d.sample(n, seed=1), args.repeat)
         numba.set_num_threads(threads)
-        t_all = best_time(lambda: dist.sample(n, seed=1), args.repeat)
+        t_all = best_time(lambda d=dist: d.sample(n, seed=1), args.repeat)
         print(f"{label:<16}{n / t_numpy / 1e6:>11.1f}{n / t_one / 1e6:>14.1f}{t_numpy / t_one:>7.2f}"
               f"{n / t_all / 1e6:>15.1f}{t_numpy / t_all:>7.2f}")
 
