@@ -22,6 +22,7 @@ from catgoodhart._results import Result
 from catgoodhart.distributions._base import Distribution, _quiet
 
 
+@_quiet
 def _log_cdf_sf(dist, t):
     """(log F(t), log F̄(t)), the smaller of the two computed directly."""
     log_sf = np.asarray(dist.logsf(t), dtype=float)
