@@ -269,7 +269,7 @@ def sup_mean_under_kl(base, *, kl, utility=None):
         return SupMeanResult(repr(base), kl, math.inf, None, reason)
     lam, reason = _solve_kl(base, kl)
     if lam is not None:
-        k, prime, _, _ = _terms(base, lam)
+        _, prime, _, _ = _terms(base, lam)
         return SupMeanResult(repr(base), kl, prime, lam,
                              "attained by the exponential tilt with KL = kl")
     if isinstance(base, _Discrete):
