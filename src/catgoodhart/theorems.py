@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from catgoodhart._results import Result
-from catgoodhart.threshold import _mean_and_kl, threshold_distribution
+from catgoodhart.threshold import _mean_and_kl, conditional_means, threshold_distribution
 from catgoodhart.tilting import IndependentSum, sup_mean_under_kl, tilt
 
 
@@ -47,9 +47,7 @@ def _threshold_witness(dist, target, eps):
         t = t[np.isfinite(log_sf) & (log_sf < 0) & np.isfinite(t)]
         if t.size == 0:
             return None
-        upper = np.asarray(dist.conditional_mean_upper(t), dtype=float)
-        sf = np.exp(np.asarray(dist.logsf(t)))
-        lower = (dist.mean - sf * upper) / -np.expm1(np.asarray(dist.logsf(t)))
+        lower, upper = conditional_means(dist, t)
         p = (target - lower) / (upper - lower)
         ok = np.isfinite(p) & (p > 0) & (p < 1)
         if not np.any(ok):

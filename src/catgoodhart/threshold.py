@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from catgoodhart import _random, _validation
 from catgoodhart._logquad import log_integral_exp
 from catgoodhart._results import Result
 from catgoodhart.distributions._base import Distribution, _quiet
@@ -31,16 +30,26 @@ def _log_cdf_sf(dist, t):
 
 
 @_quiet
+def conditional_means(dist, t):
+    """(E[X | X <= t], E[X | X > t]); the lower one is (μ - F̄(t) E[X | X > t]) / F(t),
+    ``nan`` where μ is not finite."""
+    t = np.asarray(t, dtype=float)
+    log_cdf, log_sf = _log_cdf_sf(dist, t)
+    upper = np.asarray(dist.conditional_mean_upper(t), dtype=float)
+    mu = dist.mean
+    if not math.isfinite(mu):
+        return np.full(t.shape, math.nan), upper
+    return (mu - np.exp(log_sf) * upper) / np.exp(log_cdf), upper
+
+
+@_quiet
 def _mean_and_kl(dist, t, p):
     """Exact E_P[X] and KL(P‖Q) for arrays t, p (broadcast)."""
     t, p = np.broadcast_arrays(np.asarray(t, dtype=float), np.asarray(p, dtype=float))
     log_cdf, log_sf = _log_cdf_sf(dist, t)
-    upper = np.asarray(dist.conditional_mean_upper(t), dtype=float)  # E[X | X > t]
-    mu = dist.mean
-    sf = np.exp(log_sf)
-    # E[X | X <= t] = (mu - F̄ E[X | X > t]) / F; +inf in the upper mean makes E_P[X] = +inf
-    lower = (mu - sf * upper) / np.exp(log_cdf) if math.isfinite(mu) else np.full(t.shape, math.nan)
-    mean = np.where(np.isposinf(upper) & ~np.isnan(mu), math.inf, (1 - p) * lower + p * upper)
+    lower, upper = conditional_means(dist, t)
+    # +inf in the upper mean makes E_P[X] = +inf (unless the mean is undefined)
+    mean = np.where(np.isposinf(upper) & ~np.isnan(dist.mean), math.inf, (1 - p) * lower + p * upper)
     kl = (1 - p) * (np.log1p(-p) - log_cdf) + p * (np.log(p) - log_sf)
     return mean, kl
 
@@ -174,12 +183,8 @@ class ThresholdDistribution(Distribution):
         return float(np.logaddexp(*pieces))
 
     def sample(self, n, *, seed=None):
-        """Inverse-cdf samples: kernel uniforms, then the base's ppf/isf per piece."""
-        from catgoodhart.distributions import _kernels
-
-        n = _validation.count("n", n)
-        u = _kernels.sample(_kernels.UNIFORM, (0.0, 1.0, 0.0, 0.0), n, _random.block_states(seed, n))
-        return np.where(u < 0.5, self._ppf(u), self._isf(1.0 - u))
+        """Inverse-cdf samples through the base's ppf and isf on each piece."""
+        return self._sample_by_inversion(n, seed)
 
     def to_dict(self):
         return {"name": self.name, "base": self.base.to_dict(), "t": self.t, "p": self.p,
@@ -243,4 +248,5 @@ def threshold_curve(dist, *, t, p):
     return ThresholdCurve(base=repr(dist), t=t_arr.copy(), p=p_arr.copy(), mean=mean, kl=kl)
 
 
-__all__ = ["ThresholdCurve", "ThresholdDistribution", "threshold_curve", "threshold_distribution"]
+__all__ = ["ThresholdCurve", "ThresholdDistribution", "conditional_means", "threshold_curve",
+           "threshold_distribution"]

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from catgoodhart import _random, _validation
+from catgoodhart import _validation
 from catgoodhart._logquad import log_integral_exp
 from catgoodhart.distributions._base import Distribution
 
@@ -133,17 +133,8 @@ class ScipyDistribution(Distribution):
         return out
 
     def sample(self, n, *, seed=None):
-        """Inverse-cdf sampling: kernel uniforms U, then ppf(U) below 1/2 and isf(1 - U) above
-        (1 - U is exact there), so both tails keep full relative accuracy."""
-        from catgoodhart.distributions import _kernels
-
-        n = _validation.count("n", n)
-        u = _kernels.sample(_kernels.UNIFORM, (0.0, 1.0, 0.0, 0.0), n, _random.block_states(seed, n))
-        lower = u < 0.5
-        out = np.empty(n)
-        out[lower] = self.frozen.ppf(u[lower])
-        out[~lower] = self.frozen.isf(1.0 - u[~lower])
-        return out
+        """Inverse-cdf samples through scipy's ppf and isf, seeded like every sampler here."""
+        return self._sample_by_inversion(n, seed)
 
     def facts(self):
         return {"heavy_tailed": self.heavy_tailed, "mgf_radius": self._mgf_radius,
