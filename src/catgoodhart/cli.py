@@ -63,6 +63,38 @@ def _cmd_sample(args):
     return 0
 
 
+def _format_value(value):
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def _cmd_check(args):
+    import json
+
+    from catgoodhart.theorems import run_checks
+
+    rows = run_checks(args.theorem, fast=args.fast)
+    if args.json:
+        print(json.dumps([row.to_dict() for row in rows], indent=2, ensure_ascii=False))
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title="Catastrophic Goodhart: numerical checks of Theorems 1-6", show_lines=True)
+        for name in ("theorem", "case", "hypotheses met", "key numbers", "expected", "result"):
+            table.add_column(name, overflow="fold")
+        for row in rows:
+            numbers = "\n".join(f"{k} = {_format_value(v)}" for k, v in row.values.items())
+            table.add_row(str(row.theorem), f"{row.case}\n{row.setup}", _format_value(row.hypotheses_met),
+                          numbers, row.expected,
+                          "[green]PASS[/green]" if row.passed else f"[red]FAIL[/red]\n{row.explanation}")
+        Console().print(table)
+    return 0 if all(row.passed for row in rows) else 1
+
+
 def _seed(text):
     try:
         value = int(text)
@@ -100,6 +132,13 @@ def build_parser():
     p.add_argument("--seed", type=_seed, default=None, help="integer seed (default: fresh entropy)")
     p.add_argument("--out", help="write a .npy file instead of printing one value a line")
     p.set_defaults(func=_cmd_sample)
+
+    p = sub.add_parser("check", help="check Theorems 1-6 numerically (exit code 0 only if all pass)")
+    p.add_argument("--theorem", type=int, action="append", choices=range(1, 7), metavar="N",
+                   help="run only theorem N (1-6); repeat for several")
+    p.add_argument("--json", action="store_true", help="print a JSON list instead of the table")
+    p.add_argument("--fast", action="store_true", help="smaller token trees and coarser grids")
+    p.set_defaults(func=_cmd_check)
     return parser
 
 

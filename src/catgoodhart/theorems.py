@@ -196,3 +196,441 @@ def check_theorem4(X, V, betas):
                          f"E[V] under π*(β) rises from {utility[0]:.6g} at β = {beta[0]:.3g} to "
                          f"{utility[-1]:.6g} at β = {beta[-1]:.3g}" if grows else
                          "E[V] under π*(β) does not grow as β falls")
+
+
+@dataclass(frozen=True, repr=False)
+class Theorem2Check(Result):
+    """Theorem 2 on token trees (the paper's thm3): heavy-tailed returns under π0 admit a policy
+    with mean return > M and expected per-state KL < ε, for all M, ε > 0."""
+
+    dist: str
+    heavy_tailed: bool
+    M: float
+    eps: float
+    k: int
+    depth: int
+    leaves: int
+    max_return: float
+    witness_t: float | None
+    witness_p: float | None
+    witness_mean: float | None  # mean return of the built policy π_t
+    witness_kl: float | None  # E_{τ~Tr(π_t)} Σ_{s∈τ} KL(π_t(s)‖π0(s))
+    tr_error: float | None  # max relative error of Tr(π_t) against ρ_t
+    kl_error: float | None  # relative error of witness_kl against KL(ρ_t‖ρ0) in closed form
+    construction_mean: float  # largest mean of a member ρ_t with KL <= eps (scanned thresholds)
+    ceiling: float  # largest mean of any policy with KL <= eps (the soft-optimal policy)
+    ceiling_beta: float  # β of the soft-optimal policy attaining it
+    passed: bool
+    explanation: str
+
+
+_TREE_TOP = 10_000  # thresholds at each of the largest leaf returns ...
+_TREE_GRID = 2_000  # ... and at a geometric grid of ranks below them
+
+
+def _threshold_kl(p, log_F, log_Fbar):
+    """KL(ρ_t‖ρ0) = (1 - p) log((1 - p)/F) + p log(p/F̄), with the p = 1 limit -log F̄."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lower = np.where(p < 1, (1 - p) * (np.log1p(-p) - log_F), 0.0)
+        return lower + p * (np.log(p) - log_Fbar)
+
+
+def _tree_threshold_scan(returns, rho0, target, eps):
+    """Scan the thresholds t of the family ρ_t over the leaf returns.
+
+    Returns ((t, p) of the smallest-KL member with mean = target, or None; the largest mean of
+    a member with KL <= eps). Masses and conditional means come from running sums over the
+    sorted leaves, accurate enough to choose t; the witness is recomputed exactly afterwards.
+    """
+    order = np.argsort(returns)
+    r, q = returns[order], rho0[order]
+    low_mass, low_sum = np.cumsum(q), np.cumsum(q * r)
+    up_mass, up_sum = np.cumsum(q[::-1])[::-1], np.cumsum((q * r)[::-1])[::-1]
+    n = r.size
+    ranks = np.unique(np.geomspace(1, max(n - 1, 1), _TREE_GRID).astype(np.int64))
+    i = np.union1d(np.arange(max(n - 1 - _TREE_TOP, 0), n - 1), n - 1 - ranks)
+    i = i[(i >= 0) & (i < n - 1)]
+    # t = r[i] splits the sorted leaves into 0..i and i+1..n-1 (ties stay on one side)
+    i = i[(r[i] < r[i + 1]) & (low_mass[i] > 0) & (up_mass[i + 1] > 0)]
+    if i.size == 0:
+        return None, float(np.dot(q, r))
+    F, Fbar = low_mass[i], up_mass[i + 1]
+    lower, upper = low_sum[i] / F, up_sum[i + 1] / Fbar
+    log_F, log_Fbar = np.log(F), np.log(Fbar)
+    p = (target - lower) / (upper - lower)
+    ok = (p > 0) & (p < 1)
+    witness = None
+    if np.any(ok):
+        kl = np.where(ok, _threshold_kl(np.where(ok, p, 0.5), log_F, log_Fbar), math.inf)
+        j = int(np.argmin(kl))
+        witness = float(r[i[j]]), float(p[j])
+    # the largest mean at KL <= eps: KL rises from 0 at p = F̄ to -log F̄ at p = 1
+    lo, hi = Fbar.copy(), np.ones_like(Fbar)
+    for _ in range(64):
+        mid = 0.5 * (lo + hi)
+        inside = _threshold_kl(mid, log_F, log_Fbar) <= eps
+        lo, hi = np.where(inside, mid, lo), np.where(inside, hi, mid)
+    best = np.where(-log_Fbar <= eps, 1.0, lo)
+    return witness, float(np.max(lower + best * (upper - lower)))
+
+
+def _verify_witness(tree, rho0, t, p_hint, target):
+    """Build π_t from ρ_t and check it: (p, mean return of Tr(π_t), expected per-state KL of
+    π_t, max relative error of Tr(π_t) against ρ_t, relative error of that KL against the
+    closed form). p is recomputed from masses summed directly under ρ0, so that the mean of
+    ρ_t is the target."""
+    from catgoodhart import mdp
+
+    below, F, Fbar = mdp._split(tree, rho0, t)
+    lower = float(np.dot(rho0[below], tree.returns[below])) / F
+    upper = float(np.dot(rho0[~below], tree.returns[~below])) / Fbar
+    p = (target - lower) / (upper - lower)
+    if not 0 < p < 1:
+        p = p_hint
+    rho_t = mdp.reweight_trajectories(tree, t, p)
+    policy = mdp.policy_from_trajectories(tree, rho_t)
+    rho_pi = mdp.trajectory_distribution(tree, policy)
+    positive = rho_t > 0
+    tr_error = float(np.max(np.abs(rho_pi[positive] - rho_t[positive]) / rho_t[positive]))
+    state_kl = mdp.expected_state_kl(tree, policy)
+    closed = float(_threshold_kl(np.float64(p), math.log(F), math.log(Fbar)))
+    kl_error = abs(state_kl - closed) / closed
+    return p, mdp.mean_return(tree, rho_pi), state_kl, tr_error, kl_error
+
+
+def check_theorem2(returns, *, M=10.0, eps=0.05, k=2, depth=20, seed=0, tree=None):
+    """Theorem 2 on token trees (the paper's thm3): in a deterministic-transition MDP with
+    Markovian returns whose return law under π0 is heavy-tailed with finite mean, for any
+    M, ε > 0 some policy π has E_{Tr(π)}[return] > M and E_{s∈τ~Tr(π)}[KL(π(s)‖π0(s))] < ε.
+
+    On a token tree with leaf returns drawn from ``returns`` (uniform π0), the proof's
+    construction is carried out exactly: among thresholds t at the leaf returns (each of the
+    10,000 largest and a geometric grid of ranks below), ρ_t with mean just above M and the
+    smallest KL is chosen; π_t(a|s) = ρ_t(s·a)/ρ_t(s) is built and checked to reproduce ρ_t
+    (relative error < 1e-12) with expected per-state KL *sum* (which bounds the paper's
+    per-state average) equal to KL(ρ_t‖ρ0) in closed form (< 1e-10 relative), mean > M and
+    KL < ε. The ceiling is the best mean any policy reaches at KL <= ε: the soft-optimal
+    policy whose KL is ε, which equals the exponential tilt of the leaves' return law
+    (``sup_mean_under_kl((returns, ρ0), kl=ε)``). Heavy: passes when the witness does.
+    Light: passes when the ceiling is <= M, so neither the construction nor any policy
+    reaches mean > M at KL < ε.
+
+    Example
+    -------
+    >>> from catgoodhart.distributions import Normal, StudentT
+    >>> check_theorem2(StudentT(nu=1.5)).passed, check_theorem2(Normal()).passed
+    (True, True)
+
+    A finite tree's returns are bounded, so the heavy case shows only because the sampled
+    leaves reach far beyond M; when the tree is too small for M, ε the check fails and says so.
+
+    Parameters
+    ----------
+    returns : Distribution
+        The law of the leaf returns; its ``heavy_tailed`` decides which claim is checked.
+    M, eps : float
+        Target mean and KL budget ε > 0.
+    k, depth, seed
+        Tree shape and seed (ignored when ``tree`` is given).
+    tree : TokenTree, optional
+        A tree whose leaf returns were drawn from ``returns``.
+    """
+    from catgoodhart import mdp
+    from catgoodhart.distributions._base import Distribution
+
+    if not isinstance(returns, Distribution):
+        raise ValueError(f"`returns` must be a catgoodhart distribution, got {returns!r}")
+    M, eps = float(M), float(eps)
+    if not (math.isfinite(M) and eps > 0 and math.isfinite(eps)):
+        raise ValueError(f"`M` must be finite and `eps` finite and > 0, got M={M!r}, eps={eps!r}")
+    if tree is None:
+        tree = mdp.token_tree(k, depth, returns=returns, seed=seed)
+    elif not isinstance(tree, mdp.TokenTree):
+        raise ValueError(f"`tree` must be a TokenTree, got {tree!r}")
+    name, heavy = repr(returns), bool(returns.heavy_tailed)
+    rho0 = mdp.trajectory_distribution(tree)
+    top = float(tree.returns[rho0 > 0].max())
+    target = M + 1e-6 * (abs(M) + 1.0)
+    found, construction = _tree_threshold_scan(tree.returns, rho0, target, eps)
+    ceiling, ceiling_beta = mdp._soft_mean_at_kl(tree, eps)
+    shape = (name, heavy, M, eps, tree.k, tree.depth, tree.leaves, top)
+    if found is None:
+        witness = (None,) * 6
+    else:
+        t = found[0]
+        witness = (t, *_verify_witness(tree, rho0, t, found[1], target))
+    t, p, mean, kl, tr_error, kl_error = witness
+    exact = found is not None and tr_error < 1e-12 and kl_error < 1e-10
+    best = (f"at KL <= {eps:g} the best policy reaches mean {ceiling:.6g} (the soft-optimal policy, "
+            f"β = {ceiling_beta:.4g}) and the threshold construction {construction:.6g}")
+    if heavy:
+        passed = exact and mean > M and kl < eps
+        if passed:
+            text = (f"π_t (t = {t:.6g}, p = {p:.3g}) reproduces ρ_t to {tr_error:.1e} with E Σ_s KL = "
+                    f"KL(ρ_t‖ρ0) to {kl_error:.1e}: mean return {mean:.8g} > {M:g} at expected "
+                    f"per-state KL {kl:.3g} < {eps:g}; {best}. The {tree.leaves} leaf returns are "
+                    f"bounded (max {top:.6g}); the effect shows because the sampled tail reaches far "
+                    "beyond M")
+        elif found is None:
+            text = (f"no threshold reaches mean {M:g} with 0 < p < 1: the largest leaf return is "
+                    f"{top:.6g}; this tree ({tree.leaves} leaves) is too small for M = {M:g}")
+        elif not exact:
+            text = (f"identity check failed: Tr(π_t) vs ρ_t error {tr_error:.2e}, KL error "
+                    f"{kl_error:.2e}")
+        else:
+            text = (f"the smallest KL at which ρ_t reaches mean > {M:g} is {kl:.4g} >= {eps:g} "
+                    f"(t = {t:.6g}): the {tree.leaves} leaves (max return {top:.6g}) do not reach "
+                    f"far enough into the tail for M = {M:g}, ε = {eps:g}; {best}")
+        if not math.isfinite(returns.mean):
+            text += f" (the theorem assumes a finite mean; {name} has none)"
+        return Theorem2Check(*shape, *witness, construction, ceiling, ceiling_beta, passed, text)
+    passed = ceiling <= M
+    reach = (f"; ρ_t needs KL {kl:.4g} to reach mean > {M:g}" if found is not None else
+             f"; no ρ_t reaches mean {M:g} at any KL (largest leaf return {top:.6g})")
+    if passed:
+        text = (f"light tail: no policy with KL <= {eps:g} has mean return above {ceiling:.6g} "
+                f"(the soft-optimal policy, β = {ceiling_beta:.4g}) <= M = {M:g}; the threshold "
+                f"construction reaches {construction:.6g}{reach}")
+    else:
+        text = (f"light tail but M = {M:g} is below the ceiling {ceiling:.6g} at KL <= {eps:g}, "
+                "which the soft-optimal policy attains; the bound binds only for M above it")
+    return Theorem2Check(*shape, *witness, construction, ceiling, ceiling_beta, passed, text)
+
+
+@dataclass(frozen=True, repr=False)
+class ConditioningCheck(Result):
+    """Theorems 5 and 6: the limit of E[V | X + V >= t] as t -> ∞ for independent X, V."""
+
+    theorem: int
+    X: str
+    V: str
+    hypotheses_met: bool
+    hypotheses: dict  # each hypothesis: its status, ratios evaluated at the largest t
+    t: np.ndarray
+    conditional_utility: np.ndarray  # E[V | X + V >= t]
+    mean_utility: float  # E[V]
+    behaviour: str  # what the numbers do: "-> E[V]", "-> inf", "bounded above E[V]", "unclear"
+    expected: str
+    passed: bool
+    explanation: str
+
+
+def _subexponential(X):
+    """True/False where the family is known (every heavy-tailed family here is subexponential:
+    regularly varying, lognormal, or Weibull with shape < 1); None when unknown."""
+    from catgoodhart.distributions import FAMILIES
+
+    if X.heavy_tailed is False:
+        return False
+    return True if type(X) in FAMILIES and X.heavy_tailed else None
+
+
+def _decreasing_to(values, limit):
+    """values fall towards ``limit`` over the last quarter of the grid and end below it."""
+    tail = values[-max(len(values) // 4, 2):]
+    return bool(np.all(np.diff(tail) <= 0) and tail[-1] < limit)
+
+
+def _behaviour(c, mean, scale):
+    gap = np.abs(c - mean)
+    tail = gap[-max(len(gap) // 4, 2):]
+    if gap[-1] <= 1e-2 * scale and np.all(np.diff(tail) <= 1e-12 * scale):
+        return "-> E[V]"
+    half = c[len(c) // 2:]
+    if np.all(np.diff(half) > 0) and c[-1] - mean >= 10 * scale:
+        return "-> inf"
+    if np.all(np.abs(np.diff(c[-3:])) <= 1e-3 * scale) and c[-1] > mean:
+        return "bounded above E[V]"
+    return "unclear"
+
+
+def _conditioning_facts(X, V, t, p):
+    from catgoodhart.conditioning import conditional_utility, sum_logsf
+
+    scale = float(V.isf(0.25) - V.ppf(0.25))
+    if t is None:
+        t = np.geomspace(1.0, 1e6, 25) * max(scale, float(X.isf(0.25) - X.ppf(0.25)))
+    t = np.sort(np.asarray(t, dtype=float))
+    if t.size < 4 or not np.all(np.isfinite(t)):
+        raise ValueError("`t` must hold at least 4 finite levels")
+    c = np.asarray(conditional_utility(X, V, t))
+    with np.errstate(all="ignore"):  # the ratios may over- or underflow: inf and 0 are their values
+        lighter = np.exp(p * np.log(t) + V.logsf(t) - X.logsf(t))  # t^p F̄_V / F̄_X
+        decay = np.exp(X.logsf(t + 1.0) - X.logsf(t))  # F̄_X(t+1) / F̄_X(t)
+        sum_ratio = float(np.exp(sum_logsf(X, X, t[-1]) - X.logsf(t[-1])))
+    mean = float(V.mean)
+    return dict(t=t, c=c, mean=mean, scale=scale, lighter=lighter, decay=decay,
+                sum_ratio=sum_ratio, behaviour=_behaviour(c, mean, scale) if math.isfinite(mean) else
+                "E[V] is not finite")
+
+
+def _theorem5_hypotheses(X, V, facts, p):
+    sub = _subexponential(X)
+    hyp = {"E[V] finite": math.isfinite(facts["mean"]),
+           "X subexponential": "unknown" if sub is None else sub,
+           "P(X1+X2>=t)/P(X>=t) (-> 2)": facts["sum_ratio"],
+           f"t^{p:g} F̄_V(t)/F̄_X(t) (-> 0)": float(facts["lighter"][-1])}
+    met = hyp["E[V] finite"] and sub is True and _decreasing_to(facts["lighter"], 1e-3)
+    return hyp, met
+
+
+def _theorem6_hypotheses(X, V, facts):
+    hyp = {"E[V] finite": math.isfinite(facts["mean"]),
+           "V unbounded above": math.isinf(V.support[1]),
+           "F̄_X(t+1)/F̄_X(t) (-> 0)": float(facts["decay"][-1])}
+    met = hyp["E[V] finite"] and hyp["V unbounded above"] and _decreasing_to(facts["decay"], 1e-3)
+    return hyp, met
+
+
+def _conditioning_result(theorem, X, V, facts, hyp, met, expected, other_expected, other_met):
+    behaviour = facts["behaviour"]
+    last = f"E[V | U >= {facts['t'][-1]:.4g}] = {facts['c'][-1]:.6g}, E[V] = {facts['mean']:.6g}"
+    if met:
+        passed = behaviour == expected
+        text = f"hypotheses met; {last}: {behaviour}" + ("" if passed else f", expected {expected}")
+    elif other_met:
+        expected = other_expected
+        passed = behaviour == expected
+        text = (f"hypotheses not met, the companion theorem's are and predict {expected}; {last}: "
+                f"{behaviour}")
+    else:
+        expected = "no claim"
+        passed = True
+        text = f"hypotheses not met, so the theorem claims nothing; {last}: {behaviour}"
+    return ConditioningCheck(theorem, repr(X), repr(V), bool(met), hyp, facts["t"], facts["c"],
+                             facts["mean"], behaviour, expected, passed, text)
+
+
+def check_theorem5(X, V, t=None, *, p=2.0):
+    """Theorem 5: X, V independent, E[V] finite, X subexponential and t^p F̄_V(t)/F̄_X(t) -> 0
+    for some p > 1: lim_{t->∞} E[V | X + V >= t] = E[V] (catastrophic Goodhart).
+
+    Evaluates E[V | X + V >= t] exactly on the levels t (default: 25 levels from 1 to 10^6
+    times the spread of X and V) and each hypothesis: subexponentiality from the family and,
+    numerically, P(X1 + X2 >= t)/P(X >= t) -> 2; the tail ratio on the grid. Where X is light
+    and Theorem 6 applies, the check expects growth instead.
+    """
+    p = float(p)
+    if not p > 1:
+        raise ValueError(f"`p` must be > 1, got {p!r}")
+    facts = _conditioning_facts(X, V, t, p)
+    hyp, met = _theorem5_hypotheses(X, V, facts, p)
+    _, other = _theorem6_hypotheses(X, V, facts)
+    return _conditioning_result(5, X, V, facts, hyp, met, "-> E[V]", "-> inf", other)
+
+
+def check_theorem6(X, V, t=None):
+    """Theorem 6: X, V independent, F̄_X(t+1)/F̄_X(t) -> 0, V with finite mean and unbounded
+    above: lim_{t->∞} E[V | X + V > t] = ∞.
+
+    Same evaluation as ``check_theorem5``; where X is heavy and Theorem 5 applies, the check
+    expects E[V | X + V >= t] -> E[V] instead.
+    """
+    facts = _conditioning_facts(X, V, t, 2.0)
+    hyp, met = _theorem6_hypotheses(X, V, facts)
+    _, other = _theorem5_hypotheses(X, V, facts, 2.0)
+    return _conditioning_result(6, X, V, facts, hyp, met, "-> inf", "-> E[V]", other)
+
+
+@dataclass(frozen=True, repr=False)
+class CheckRow(Result):
+    """One line of ``run_checks``: a theorem, a case, and whether the numbers behave as expected."""
+
+    theorem: int
+    case: str
+    setup: str
+    hypotheses_met: bool
+    values: dict
+    expected: str
+    passed: bool
+    explanation: str
+
+
+def _row_theorem1(case, dist, M, eps):
+    r = check_theorem1(dist, M=M, eps=eps)
+    values = {"M": M, "eps": eps, "sup E_P at KL <= eps": r.sup_mean}
+    if r.witness_t is not None:
+        values |= {"t": r.witness_t, "p": r.witness_p, "E_P[X]": r.witness_mean, "KL": r.witness_kl}
+    expected = ("a P with E_P[X] > M and KL < eps" if r.heavy_tailed else
+                "no P reaches E_P[X] > M at KL < eps (Donsker–Varadhan ceiling)")
+    return CheckRow(1, case, r.dist, r.heavy_tailed, values, expected, r.passed, r.explanation)
+
+
+def _row_theorem2(case, dist, depth):
+    from catgoodhart import mdp
+
+    # leaf returns by exact inversion of numpy uniforms in (0, 1), so that the check needs no
+    # sampling kernel (whose first compilation takes longer than the whole check)
+    rng = np.random.default_rng(0)
+    uniforms = (rng.integers(0, 2**53, 2**depth) + 0.5) * 2.0**-53
+    tree = mdp.token_tree(2, depth, returns=dist.isf(uniforms))
+    r = check_theorem2(dist, tree=tree)
+    values = {"M": r.M, "eps": r.eps, "leaves": r.leaves, "max return": r.max_return,
+              "mean return": r.witness_mean, "E Σ_s KL": r.witness_kl, "Tr(π) error": r.tr_error,
+              "chain-rule error": r.kl_error, "best mean at KL <= eps": r.ceiling}
+    values = {k: v for k, v in values.items() if v is not None}
+    expected = ("a policy with mean return > M and E Σ_s KL < eps" if r.heavy_tailed else
+                "no policy reaches mean return > M at KL <= eps")
+    return CheckRow(2, case, f"token tree k={r.k}, depth={r.depth}, returns ~ {r.dist}", r.heavy_tailed,
+                    values, expected, r.passed, r.explanation)
+
+
+def _row_theorem3(case, dist, d):
+    r = check_theorem3(dist, d)
+    values = {"d": float(r.d[0]), "sup E_P at d": float(r.sup_mean[0]), "E_Q": r.mean,
+              "(sup - E_Q)/sqrt(2d)": float(r.gap_over_sqrt_2d[0])}
+    expected = "sup E_P -> E_Q as d -> 0" if not r.heavy_tailed else "sup E_P = inf at every d"
+    return CheckRow(3, case, r.dist, not r.heavy_tailed, values, expected, r.passed, r.explanation)
+
+
+def _row_theorem4(case, X, V, betas):
+    r = check_theorem4(X, V, betas)
+    seen = r.mean_utility[r.exists]
+    values = {"smallest beta": float(r.beta[-1]), "optimum exists there": bool(r.exists[-1]),
+              "E[V] at largest beta": float(seen[0]) if seen.size else math.nan,
+              "E[V] at smallest beta with an optimum": float(seen[-1]) if seen.size else math.nan}
+    expected = ("E[V] under π*(β) -> inf as β -> 0" if r.hypotheses_met else
+                "π*(β) stops existing as β falls; E[V] stays bounded")
+    return CheckRow(4, case, f"X ~ {r.X}, V ~ {r.V}", r.hypotheses_met, values, expected, r.passed,
+                    r.explanation)
+
+
+def _row_conditioning(case, check, X, V, t):
+    r = check(X, V, t)
+    values = {"largest t": float(r.t[-1]), "E[V | U >= t]": float(r.conditional_utility[-1]),
+              "E[V]": r.mean_utility} | {k: v for k, v in r.hypotheses.items() if not isinstance(v, bool)}
+    return CheckRow(r.theorem, case, f"X ~ {r.X}, V ~ {r.V}", r.hypotheses_met, values, r.expected,
+                    r.passed, r.explanation)
+
+
+def run_checks(theorems=None, *, fast=False):
+    """Every checker on a heavy and a light case chosen to show the phenomenon clearly.
+
+    ``theorems``: the theorem numbers to run (default 1-6). ``fast``: smaller token trees and
+    coarser grids. Returns a list of ``CheckRow``.
+    """
+    from catgoodhart import distributions as D
+
+    wanted = sorted(set(range(1, 7) if theorems is None else theorems))
+    unknown = [n for n in wanted if n not in range(1, 7)]
+    if unknown:
+        raise ValueError(f"`theorems` must be numbers in 1..6, got {unknown}")
+    levels = np.geomspace(1.0, 1e6, 13 if fast else 25)
+    t_student, t_normal = levels * 1.5, levels * 1.5
+    cases = {
+        1: [lambda: _row_theorem1("heavy", D.StudentT(nu=3), 10.0, 0.01),
+            lambda: _row_theorem1("light", D.Normal(), 10.0, 0.01)],
+        2: [lambda: _row_theorem2("heavy", D.Pareto(alpha=1.5), 16 if fast else 18),
+            lambda: _row_theorem2("light", D.Normal(), 16 if fast else 18)],
+        3: [lambda: _row_theorem3("light", D.Normal(), np.geomspace(1e-6, 1.0, 4 if fast else 7)),
+            lambda: _row_theorem3("heavy", D.StudentT(nu=3), np.geomspace(1e-6, 1.0, 4))],
+        4: [lambda: _row_theorem4("light", D.Normal(), D.Normal(),
+                                  np.geomspace(1e-3, 10.0, 5 if fast else 9)),
+            lambda: _row_theorem4("light error with mgf radius 1", D.Exponential(rate=1.0), D.Normal(),
+                                  np.geomspace(0.1, 10.0, 5 if fast else 9))],
+        5: [lambda: _row_conditioning("heavy", check_theorem5, D.StudentT(nu=3), D.Normal(), t_student),
+            lambda: _row_conditioning("light", check_theorem5, D.Normal(), D.Normal(), t_normal)],
+        6: [lambda: _row_conditioning("light", check_theorem6, D.Normal(), D.Normal(), t_normal),
+            lambda: _row_conditioning("heavy", check_theorem6, D.StudentT(nu=3), D.Normal(), t_student)],
+    }
+    return [make() for n in wanted for make in cases[n]]

@@ -57,14 +57,19 @@ class StudentT(_HeavyRight):
         log_x = -log1p_square(t)
         log_y = -log1p_square(1.0 / t)
         x, y = np.exp(log_x), np.exp(log_y)
-        central = special.betainc(b, a, y)  # P(|T| < |z|): no cancellation while it is < ½
-        tail = np.where(central < 0.5, 0.5 - 0.5 * central, 0.5 * special.betainc(a, b, x))
-        deep = (tail < 1e-300) | (log_x < -20.0)  # betainc loses digits at subnormal x
-        if not np.any(deep):
-            return np.log(tail)
-        series = (math.log(0.5) + a * log_x + b * log_y + np.log(special.hyp2f1(a + b, 1.0, a + 1.0, x))
-                  - math.log(a) - special.betaln(a, b))
-        return np.where(deep, series, np.log(tail))
+        out = np.empty(np.shape(t))
+        deep = log_x < -20.0  # betainc loses digits at subnormal x
+        central = np.full(np.shape(t), 1.0)
+        central[~deep] = special.betainc(b, a, y[~deep])  # P(|T| < |z|)
+        near = ~deep & (central < 0.5)  # no cancellation in 1 - central
+        out[near] = np.log(0.5 - 0.5 * central[near])
+        mid = ~deep & ~near
+        out[mid] = np.log(0.5 * special.betainc(a, b, x[mid]))
+        deep |= out < -690.0
+        out[deep] = (math.log(0.5) + a * log_x[deep] + b * log_y[deep]
+                     + np.log(special.hyp2f1(a + b, 1.0, a + 1.0, x[deep]))
+                     - math.log(a) - special.betaln(a, b))
+        return out
 
     def _sf(self, z):
         tail = np.exp(self._log_tail(z))

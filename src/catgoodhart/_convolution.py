@@ -1,0 +1,412 @@
+"""The upper tail of a sum U = X + V, integrated over the utility v in log space.
+
+For a level u the weight w_u(v) = f_V(v) P(X >= u - v | V = v) gives (Kwa et al.,
+arXiv 2407.14503, proof of Theorem 5)
+
+    F̄_U(u)       = ∫ w_u(v) dv,
+    E[V | U >= u] = ∫ v w_u(v) dv / F̄_U(u),
+    E[X | U >= u] = ∫ E[X | X > u - v, V = v] w_u(v) dv / F̄_U(u),
+    h_U(u)        = f_U(u) / F̄_U(u) = ∫ h_X(u - v) w_u(v) dv / F̄_U(u)   (hazard rates).
+
+Far in the tail both integrals underflow in linear space, so each is computed as a log
+mass and weighted means. Where X given V = v is a point mass c (on an interval of v between
+breakpoints) its part is closed form in V's tail functions; elsewhere the integral over v is
+adaptive Gauss–Legendre quadrature (20 points, error from the 10-point rule) on pieces that
+grow geometrically away from the integrand's mode, all levels u in one vectorized pass.
+"""
+
+import itertools
+import math
+import numbers
+
+import numpy as np
+from numpy.polynomial.legendre import leggauss
+
+from catgoodhart.distributions._base import Distribution
+
+CUT = 64.0  # nats: the part of an integral below exp(-CUT) of its peak, widths included, is dropped
+_RTOL = 1e-13
+_MAX_ROUNDS = 60
+_MAX_PIECES = 2_000_000
+_X20, _W20 = leggauss(20)
+_X10, _W10 = leggauss(10)
+_NODES = np.concatenate([_X20, _X10])
+
+
+class _Region:
+    """An interval (lo, hi] of v on which X given V = v is a law (a function of v) or a
+    constant point mass ``atom``."""
+
+    def __init__(self, lo, hi, law=None, atom=None, constant=False):
+        self.lo, self.hi, self.law, self.atom, self.constant = lo, hi, law, atom, constant
+
+    def laws(self, v):
+        """Group the nodes v by the law X | V = v: yields (law, boolean mask)."""
+        if self.constant:
+            yield self.law, np.ones(v.shape, dtype=bool)
+            return
+        found = {}
+        keys = np.empty(v.shape, dtype=np.int64)
+        flat = keys.reshape(-1)
+        for i, x in enumerate(v.reshape(-1)):
+            law = self.law(float(x))
+            if not isinstance(law, Distribution):
+                raise ValueError(f"`X_given_V` returned {law!r} at v = {float(x)!r}, inside an "
+                                 "interval where it returned a distribution elsewhere; separate "
+                                 "point masses from continuous laws with `breakpoints`")
+            flat[i] = found.setdefault(id(law), (len(found), law))[0]
+        for index, law in found.values():
+            yield law, keys == index
+
+
+class SumModel:
+    """U = X + V: V's law and, on each interval of v, the law of X given V = v."""
+
+    def __init__(self, V, regions, independent_X=None):
+        self.V = V
+        self.regions = regions
+        self.X = independent_X  # the law of X when X and V are independent, else None
+        self.v_scale = float(V.isf(0.25) - V.ppf(0.25))
+        self.v_center = float(V.ppf(0.5))
+        self.v_support = V.support
+
+    def tail_terms(self, u, *, moments=("v",)):
+        """For each level u: (log F̄_U(u), dict of weighted means) with the means named in
+        ``moments``: "v" = E[V | U >= u], "x" = E[X | U >= u], "hazard" = h_U(u)."""
+        u = np.asarray(u, dtype=float).reshape(-1)
+        moments = tuple(moments) or ("v",)
+        parts = []
+        for region in self.regions:
+            if region.atom is not None:
+                parts.append(_atom_terms(self.V, region, u, moments))
+            else:
+                parts.append(_continuous_terms(self, region, u, moments))
+        log_mass = np.stack([p[0] for p in parts])
+        with np.errstate(all="ignore"):
+            total = np.max(log_mass, axis=0)
+            share = np.exp(log_mass - np.where(np.isfinite(total), total, 0.0))
+            share = np.where(np.isfinite(log_mass), share, 0.0)
+            norm = share.sum(axis=0)
+            log_total = np.where(norm > 0, total + np.log(norm), -math.inf)
+            means = {}
+            for name in moments:
+                values = np.stack([p[1][name] for p in parts])
+                terms = np.where(share > 0, share * values, 0.0)
+                if name == "hazard":  # atoms add density without tail mass: p[2] holds it
+                    extra = np.stack([p[2] for p in parts])
+                    terms = terms + np.where(np.isfinite(extra), np.exp(extra - total), 0.0)
+                means[name] = terms.sum(axis=0) / norm
+        return log_total, means
+
+
+def _atom_terms(V, region, u, moments):
+    """X = c on V in (lo, hi]: U >= u  <=>  V >= u - c. Mass and mean of V on (max(lo, u - c), hi]
+    from V's tail functions; density of U there is f_V(u - c)."""
+    c = region.atom
+    a = np.maximum(region.lo, u - c)
+    b = np.full(u.shape, region.hi)
+    log_mass, mean_v = _interval_mass_and_mean(V, a, b)
+    means = {"v": mean_v, "x": np.full(u.shape, c)}
+    if "hazard" in moments:
+        means["hazard"] = np.zeros(u.shape)
+        w = u - c
+        inside = (w > region.lo) & (w < region.hi)
+        with np.errstate(all="ignore"):
+            log_density = np.where(inside, V.logpdf(np.where(inside, w, V.ppf(0.5))), -math.inf)
+    else:
+        log_density = np.full(u.shape, -math.inf)
+    return log_mass, means, log_density
+
+
+def _interval_mass_and_mean(V, a, b):
+    """log P(a < V <= b) and E[V | a < V <= b], in whichever tail keeps the digits."""
+    from catgoodhart.threshold import _log_cdf_sf, conditional_means
+
+    with np.errstate(all="ignore"):
+        empty = ~(a < b)
+        a = np.where(empty, -np.inf, a)
+        b = np.where(empty, np.inf, b)
+        fa, sa = _log_cdf_sf(V, a)
+        fb, sb = _log_cdf_sf(V, b)
+        low_a, up_a = conditional_means(V, a)
+        low_b, up_b = conditional_means(V, b)
+        up_a = np.where(np.isneginf(a), V.mean, up_a)
+        low_b = np.where(np.isposinf(b), V.mean, low_b)
+        upper = sa < math.log(0.5)  # a in the right half: subtract upper tails
+        r = np.where(upper, np.exp(sb - sa), np.exp(fa - fb))
+        log_mass = np.where(upper, sa, fb) + np.log1p(-r)
+        tail_b = np.where(np.isposinf(b), 0.0, r * up_b)
+        tail_a = np.where(np.isneginf(a), 0.0, r * low_a)
+        mean = np.where(upper, (up_a - tail_b) / (1 - r), (low_b - tail_a) / (1 - r))
+        log_mass = np.where(empty | (r >= 1), -math.inf, log_mass)
+        mean = np.where(empty | (r >= 1), math.nan, mean)
+    return log_mass, mean
+
+
+def _continuous_terms(model, region, u, moments):
+    V = model.V
+    law0 = region.law if region.constant else region.law(_probe(region, model.v_center))
+    # X's support bounds the integrand only where the law is the same for every v
+    x_lo, x_hi = law0.support if region.constant else (-math.inf, math.inf)
+    lo = np.maximum(max(region.lo, model.v_support[0]), u - x_hi)
+    hi = np.full(u.shape, min(region.hi, model.v_support[1]))
+
+    def logw(v, i):
+        x = u[i] - v
+        sf = np.empty(v.shape)
+        for law, mask in region.laws(v):
+            sf[mask] = law.logsf(x[mask])
+        return V.logpdf(v) + sf
+
+    def fns(v, i):
+        x = u[i] - v
+        rows = []
+        for name in moments:
+            if name == "v":
+                rows.append(v)
+                continue
+            row = np.empty(v.shape)
+            for law, mask in region.laws(v):
+                if name == "x":
+                    row[mask] = law.conditional_mean_upper(x[mask])
+                else:
+                    with np.errstate(all="ignore"):
+                        row[mask] = np.exp(law.logpdf(x[mask]) - law.logsf(x[mask]))
+            rows.append(row)
+        return np.stack(rows)
+
+    x_median = float(law0.ppf(0.5))
+    kink = u - x_lo if math.isfinite(x_lo) else np.full(u.shape, np.nan)  # where P(X >= u - v) hits 1
+    centers = np.stack([np.full(u.shape, model.v_center), u - x_median])
+    scale = max(model.v_scale, float(law0.isf(0.25) - law0.ppf(0.25)))
+    log_mass, means = log_moments(logw, fns, len(moments), lo, hi, centers, scale,
+                                  extra_edges=kink[None, :])
+    return log_mass, dict(zip(moments, means, strict=True)), np.full(u.shape, -math.inf)
+
+
+def _probe(region, center):
+    lo, hi = region.lo, region.hi
+    if math.isfinite(lo) and math.isfinite(hi):
+        return 0.5 * (lo + hi)
+    if math.isfinite(lo):
+        return max(lo + 1.0, center)
+    if math.isfinite(hi):
+        return min(hi - 1.0, center)
+    return center
+
+
+def build_model(X, V, breakpoints=()):
+    """SumModel for X (a distribution, or a function v -> law of X given V = v, where a real
+    number is a point mass) and V (a distribution)."""
+    if not isinstance(V, Distribution):
+        raise ValueError(f"`V` must be a catgoodhart distribution, got {V!r}")
+    if isinstance(X, Distribution):
+        if len(breakpoints):
+            raise ValueError("`breakpoints` apply only when `X` is a function of v")
+        return SumModel(V, [_Region(-math.inf, math.inf, X, constant=True)], independent_X=X)
+    if not callable(X):
+        raise ValueError("`X` must be a catgoodhart distribution or a function v -> law of X "
+                         f"given V = v (a distribution or a number for a point mass), got {X!r}")
+    points = np.asarray(breakpoints, dtype=float).reshape(-1)
+    if not np.all(np.isfinite(points)):
+        raise ValueError("`breakpoints` must be finite")
+    points = np.unique(points)
+    edges = [-math.inf, *points.tolist(), math.inf]
+    center = float(V.ppf(0.5))
+    regions = []
+    for lo, hi in itertools.pairwise(edges):
+        probes = [_probe(_Region(lo, hi), center)]
+        if math.isfinite(lo) and math.isfinite(hi):
+            probes += [lo + 0.25 * (hi - lo), lo + 0.75 * (hi - lo)]
+        else:
+            probes += [probes[0] - 1.0 if math.isinf(lo) else (lo + probes[0]) / 2,
+                       probes[0] + 1.0 if math.isinf(hi) else (hi + probes[0]) / 2]
+        laws = [X(p) for p in probes]
+        if all(isinstance(law, numbers.Real) and not isinstance(law, bool) for law in laws):
+            values = {float(law) for law in laws}
+            if len(values) != 1 or not math.isfinite(values.pop()):
+                raise ValueError(f"`X_given_V` must return the same finite point mass on each "
+                                 f"interval between breakpoints; on ({lo:g}, {hi:g}] it returned "
+                                 f"{sorted({float(x) for x in laws})}")
+            regions.append(_Region(lo, hi, atom=float(laws[0])))
+        elif all(isinstance(law, Distribution) for law in laws):
+            regions.append(_Region(lo, hi, X))
+        else:
+            raise ValueError(f"`X_given_V` returned {laws!r} at v = {probes}: each value must be a "
+                             "catgoodhart distribution or a real number (a point mass), and the "
+                             "kind may change only at `breakpoints`")
+    return SumModel(V, regions)
+
+
+# ----- vectorized log-space quadrature --------------------------------------------------------
+
+def _golden_max(g, lo, hi, iterations=48):
+    """Vectorized golden-section search for the maximum of g(v, i) on [lo_i, hi_i]
+    (48 steps shrink each bracket by 1e-10, ample for placing the first pieces)."""
+    idx = np.arange(lo.size)
+    ratio = (math.sqrt(5) - 1) / 2
+    a, b = lo.copy(), hi.copy()
+    c = b - ratio * (b - a)
+    d = a + ratio * (b - a)
+    gc, gd = g(c, idx), g(d, idx)
+    for _ in range(iterations):
+        left = gc >= gd  # the maximum lies in [a, d]: d becomes b, c becomes d
+        a, b = np.where(left, a, c), np.where(left, d, b)
+        fresh = np.where(left, b - ratio * (b - a), a + ratio * (b - a))
+        g_fresh = g(fresh, idx)
+        c, d, gc, gd = (np.where(left, fresh, d), np.where(left, c, fresh),
+                        np.where(left, g_fresh, gd), np.where(left, gc, g_fresh))
+    x = np.where(gc >= gd, c, d)
+    return x, np.maximum(gc, gd)
+
+
+def _safe(g):
+    def wrapped(v, i):
+        with np.errstate(all="ignore"):
+            out = np.asarray(g(v, i), dtype=float)
+        return np.where(np.isnan(out), -np.inf, out)
+    return wrapped
+
+
+def log_moments(g, fns, n_fns, lo, hi, centers, scale, *, extra_edges=(), rtol=_RTOL):
+    """For problems i: log ∫_{lo_i}^{hi_i} exp(g(v, i)) dv and the means of the ``n_fns``
+    rows of fns(v, i) under that weight. ``centers`` (c, m) are points near which the weight
+    may peak; ``scale`` the weight's length scale; ``extra_edges`` (e, m) points where it may
+    have a kink."""
+    g = _safe(g)
+    m = lo.size
+    lo = np.asarray(lo, dtype=float)
+    hi = np.asarray(hi, dtype=float)
+    empty = ~(lo < hi)
+    # a coarse scan: centers and finite ends ± scale·16^k, inside (lo, hi)
+    steps = scale * 16.0 ** np.arange(-3, 65)
+    offsets = np.concatenate([-steps[::-1], [0.0], steps])
+    anchors = np.concatenate([np.asarray(centers, dtype=float).reshape(-1, m),
+                              np.where(np.isfinite([lo, hi]), [lo, hi], np.nan)])
+    scan = (anchors[:, :, None] + offsets).transpose(1, 0, 2).reshape(m, -1)
+    scan = np.where((scan > lo[:, None]) & (scan < hi[:, None]), scan, np.nan)
+    scan.sort(axis=1)
+    valid = ~np.isnan(scan)
+    rows = np.broadcast_to(np.arange(m)[:, None], scan.shape)
+    values = np.full(scan.shape, -np.inf)
+    values[valid] = g(scan[valid], rows[valid])
+    k = np.argmax(values, axis=1)
+    count = valid.sum(axis=1)
+    ar = np.arange(m)
+    left = np.where(k > 0, scan[ar, np.maximum(k - 1, 0)], lo)
+    right = np.where(k + 1 < count, scan[ar, np.minimum(k + 1, scan.shape[1] - 1)], hi)
+    left = np.where(np.isfinite(left), left, scan[ar, k])
+    right = np.where(np.isfinite(right), right, scan[ar, k])
+    live = ~empty & np.isfinite(values[ar, k])
+    mode = scan[ar, k].copy()
+    gmax = values[ar, k].copy()
+    if np.any(live):
+        sub = np.flatnonzero(live)
+        x, gx = _golden_max(lambda v, j: g(v, sub[j]), left[sub], right[sub])
+        better = gx > gmax[sub]
+        mode[sub[better]], gmax[sub[better]] = x[better], gx[better]
+    # the length over which g falls by about one nat on each side sets the first piece
+    halvings = scale * 2.0 ** np.arange(6, -50, -1)
+    h = np.full((2, m), np.nan)
+    for side, sign in enumerate((-1.0, 1.0)):
+        pts = mode[:, None] + sign * halvings
+        inside = (pts > lo[:, None]) & (pts < hi[:, None])
+        vals = np.full(pts.shape, -np.inf)
+        r2 = np.broadcast_to(np.arange(m)[:, None], pts.shape)
+        vals[inside] = g(pts[inside], r2[inside])
+        ok = inside & (vals >= gmax[:, None] - 1.0)
+        first = np.argmax(ok, axis=1)
+        h[side] = np.where(ok.any(axis=1), halvings[first], halvings[-1])
+    # the span: scan points whose mass-and-moment bound is within CUT nats of the peak
+    width = np.where(scan < mode[:, None], h[0][:, None], h[1][:, None])
+    crit = values + np.log1p(np.abs(scan - mode[:, None]) / width) + np.log1p(
+        np.abs(scan) / scale)
+    keep = valid & (crit >= gmax[:, None] - CUT)
+    extra = np.asarray(extra_edges, dtype=float).reshape(-1, m) if len(extra_edges) else np.empty((0, m))
+    a_list, b_list, pid_list = [], [], []
+    ladder = 2.0 ** np.arange(0, 1024)
+    for i in np.flatnonzero(live):
+        pts = scan[i, valid[i]]
+        kept = pts[keep[i, valid[i]]]
+        # the span reaches the first scan point beyond the outermost kept one on each side
+        left_kept = min(kept.min(), mode[i]) if kept.size else mode[i]
+        right_kept = max(kept.max(), mode[i]) if kept.size else mode[i]
+        below = pts[pts < left_kept]
+        above = pts[pts > right_kept]
+        span_lo = below[-1] if below.size else lo[i]
+        span_hi = above[0] if above.size else hi[i]
+        span_lo = min(span_lo, mode[i])
+        span_hi = max(span_hi, mode[i])
+        if not math.isfinite(span_lo):
+            span_lo = mode[i] - 1e300 if math.isinf(lo[i]) else lo[i]
+        if not math.isfinite(span_hi):
+            span_hi = mode[i] + 1e300 if math.isinf(hi[i]) else hi[i]
+        with np.errstate(over="ignore"):
+            down = mode[i] - h[0, i] * ladder
+            up = mode[i] + h[1, i] * ladder
+        edges = np.concatenate([[span_lo, mode[i], span_hi], down[down > span_lo], up[up < span_hi],
+                                np.asarray(centers)[:, i], extra[:, i]])
+        edges = np.unique(edges[(edges >= span_lo) & (edges <= span_hi) & np.isfinite(edges)])
+        a_list.append(edges[:-1])
+        b_list.append(edges[1:])
+        pid_list.append(np.full(edges.size - 1, i))
+    if not a_list:
+        return np.full(m, -np.inf), np.full((n_fns, m), np.nan)
+    return _adaptive(g, fns, np.concatenate(a_list), np.concatenate(b_list),
+                     np.concatenate(pid_list), m, n_fns, gmax, rtol)
+
+
+def _adaptive(g, fns, a, b, pid, m, n_fns, ref, rtol):
+    """Adaptive Gauss–Legendre over pieces (a, b) of problems pid; accumulators are kept
+    relative to exp(ref_i), ref_i the peak of problem i's log-integrand.
+
+    g is computed with an absolute rounding error of about eps·|ref|, so the integrand is
+    known to that relative accuracy and no tolerance below it is asked for.
+    """
+    rtol = np.maximum(rtol, 64 * 2.0**-52 * np.abs(ref))
+    mass = np.zeros(m)
+    moment = np.zeros((n_fns, m))
+    absolute = np.zeros((n_fns, m))
+    infinite = np.zeros((n_fns, m))
+    for _ in range(_MAX_ROUNDS):
+        if a.size == 0:
+            break
+        half = 0.5 * (b - a)
+        mid = 0.5 * (a + b)
+        x = mid[:, None] + half[:, None] * _NODES
+        rows = np.broadcast_to(pid[:, None], x.shape)
+        lw = g(x, rows) - ref[pid][:, None]
+        with np.errstate(all="ignore"):
+            e = np.exp(np.minimum(lw, 700.0))
+            f = np.asarray(fns(x, rows), dtype=float)
+            bad = (e > 0) & ~np.isfinite(f)
+            for j in range(n_fns):
+                np.add.at(infinite[j], pid, np.sign(np.where(bad[j], f[j], 0.0).sum(axis=1)))
+            fe = np.where(e > 0, np.where(np.isfinite(f), f, 0.0) * e, 0.0)
+        i20 = half * (e[:, :20] @ _W20)
+        i10 = half * (e[:, 20:] @ _W10)
+        f20 = half * (fe[:, :, :20] @ _W20)
+        f10 = half * (fe[:, :, 20:] @ _W10)
+        a20 = half * (np.abs(fe[:, :, :20]) @ _W20)
+        total = mass + np.bincount(pid, i20, minlength=m)
+        total_abs = absolute + np.stack([np.bincount(pid, a20[j], minlength=m) for j in range(n_fns)])
+        ok = np.abs(i20 - i10) <= rtol[pid] * total[pid]
+        ok &= np.all(np.abs(f20 - f10) <= rtol[pid] * total_abs[:, pid] + 1e-300, axis=0)
+        ok |= half <= 4e-16 * np.maximum(np.abs(mid), 1e-300)
+        ok |= i20 <= 0
+        mass += np.bincount(pid[ok], i20[ok], minlength=m)
+        absolute += np.stack([np.bincount(pid[ok], a20[j, ok], minlength=m) for j in range(n_fns)])
+        moment += np.stack([np.bincount(pid[ok], f20[j, ok], minlength=m) for j in range(n_fns)])
+        split = ~ok
+        a, b, pid = (np.concatenate([a[split], mid[split]]), np.concatenate([mid[split], b[split]]),
+                     np.concatenate([pid[split], pid[split]]))
+        if a.size > _MAX_PIECES:
+            raise ArithmeticError(f"log-space quadrature needs more than {_MAX_PIECES} pieces")
+    else:
+        if a.size:
+            raise ArithmeticError(f"log-space quadrature did not converge on {a.size} pieces "
+                                  f"(e.g. [{a[0]!r}, {b[0]!r}]) after {_MAX_ROUNDS} bisections")
+    with np.errstate(all="ignore"):
+        log_mass = np.where(mass > 0, ref + np.log(mass), -np.inf)
+        means = np.where(infinite != 0, np.inf * np.sign(infinite), moment / mass)
+    return log_mass, means
