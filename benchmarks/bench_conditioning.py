@@ -11,24 +11,15 @@ t ≈ 50 the baseline's integrals underflow; (b) is also timed on 1,000 levels u
 """
 
 import argparse
-import time
 import warnings
 
 import mpmath
 import numpy as np
+from _timing import best_time
 from scipy import integrate, stats
 
 from catgoodhart import distributions as D
 from catgoodhart.conditioning import conditional_utility
-
-
-def best_time(fn, repeat):
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, out
 
 
 def scipy_curve(t_grid):

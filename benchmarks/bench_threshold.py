@@ -11,11 +11,11 @@ also timed for 10^5 thresholds geomspace(1.5, 1e6, 10^5).
 """
 
 import argparse
-import time
 import warnings
 
 import mpmath
 import numpy as np
+from _timing import best_time
 from scipy import integrate, stats
 
 from catgoodhart import distributions as D
@@ -26,15 +26,6 @@ NU = 3
 
 def p_of(t):
     return t**-0.8
-
-
-def best_time(fn, repeat):
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, out
 
 
 def paper_curve(t_grid):

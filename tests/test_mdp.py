@@ -467,7 +467,7 @@ def test_too_many_leaves_for_int_indexing(monkeypatch):
 
 
 def test_bad_tree_arrays():
-    with pytest.raises(ValueError, match="`returns` must be a 1-D array of k\\*\\*depth = 8 leaf returns"):
+    with pytest.raises(ValueError, match="`returns` must be a 1-D array of 8 leaf returns"):
         mdp.token_tree(2, 3, returns=np.zeros(7))
     with pytest.raises(ValueError, match="`returns` must be finite"):
         mdp.token_tree(2, 1, returns=[0.0, math.nan])
@@ -506,7 +506,7 @@ def test_bad_function_input():
         mdp.reweight_trajectories(tree, -0.5, 0.5)
     with pytest.raises(ValueError, match="`t` must be finite"):
         mdp.reweight_trajectories(tree, math.inf, 0.5)
-    with pytest.raises(ValueError, match="`rho` must be a 1-D array of k\\*\\*depth = 8 leaf probabilities"):
+    with pytest.raises(ValueError, match="`rho` must be a 1-D array of 8 leaf probabilities"):
         mdp.policy_from_trajectories(tree, np.full(7, 1 / 7))
     with pytest.raises(ValueError, match="`rho` must sum to 1"):
         mdp.trajectory_kl(tree, np.full(8, 0.2))

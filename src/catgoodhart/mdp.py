@@ -88,18 +88,8 @@ def _state_name(row, k):
 
 def _policy_array(name, values, k, depth):
     """A validated copy of an edge-probability array, each state's row renormalized to sum 1."""
-    n = _edge_count(k, depth)
-    try:
-        arr = np.array(values, dtype=float)
-    except (TypeError, ValueError) as e:
-        raise ValueError(f"`{name}` must be an array of {n} edge probabilities, got {values!r}") from e
-    if arr.shape != (n,):
-        raise ValueError(f"`{name}` must be a 1-D array of {n} edge probabilities (k = {k}, "
-                         f"depth = {depth}), got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"`{name}` must be finite")
-    if np.any(arr < 0):
-        raise ValueError(f"`{name}` must be >= 0, got {float(arr.min())!r}")
+    arr = _float_array(name, values, _edge_count(k, depth),
+                       f"edge probabilities (k = {k}, depth = {depth})", nonnegative=True)
     rows = arr.reshape(-1, k)
     sums = rows.sum(axis=1)
     zero = np.flatnonzero(sums == 0)
@@ -115,17 +105,18 @@ def _policy_array(name, values, k, depth):
     return arr
 
 
-def _returns_array(values, n):
+def _float_array(name, values, n, what, *, nonnegative=False):
+    """A validated float copy of a 1-D array of n finite values (>= 0 if ``nonnegative``)."""
     try:
         arr = np.array(values, dtype=float)
     except (TypeError, ValueError) as e:
-        raise ValueError(f"`returns` must be a distribution or an array of {n} leaf returns, "
-                         f"got {values!r}") from e
+        raise ValueError(f"`{name}` must be an array of {n} {what}, got {values!r}") from e
     if arr.shape != (n,):
-        raise ValueError(f"`returns` must be a 1-D array of k**depth = {n} leaf returns, got shape "
-                         f"{arr.shape}")
+        raise ValueError(f"`{name}` must be a 1-D array of {n} {what}, got shape {arr.shape}")
     if not np.all(np.isfinite(arr)):
-        raise ValueError("`returns` must be finite")
+        raise ValueError(f"`{name}` must be finite")
+    if nonnegative and np.any(arr < 0):
+        raise ValueError(f"`{name}` must be >= 0, got {float(arr.min())!r}")
     return arr
 
 
@@ -142,7 +133,7 @@ class TokenTree:
     def __post_init__(self):
         k, depth = _shape(self.k, self.depth)
         policy = _policy_array("base_policy", self.base_policy, k, depth)
-        returns = _returns_array(self.returns, k**depth)
+        returns = _float_array("returns", self.returns, k**depth, "leaf returns (k**depth)")
         policy.setflags(write=False)
         returns.setflags(write=False)
         for name, value in (("k", k), ("depth", depth), ("base_policy", policy), ("returns", returns)):
@@ -210,18 +201,7 @@ def _check_tree(tree):
 
 def _leaf_distribution(name, values, tree):
     """A validated copy of a distribution over the leaves, normalized to sum 1."""
-    n = tree.leaves
-    try:
-        arr = np.array(values, dtype=float)
-    except (TypeError, ValueError) as e:
-        raise ValueError(f"`{name}` must be an array of {n} leaf probabilities, got {values!r}") from e
-    if arr.shape != (n,):
-        raise ValueError(f"`{name}` must be a 1-D array of k**depth = {n} leaf probabilities, got "
-                         f"shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"`{name}` must be finite")
-    if np.any(arr < 0):
-        raise ValueError(f"`{name}` must be >= 0, got {float(arr.min())!r}")
+    arr = _float_array(name, values, tree.leaves, "leaf probabilities (k**depth)", nonnegative=True)
     total = float(arr.sum())
     if abs(total - 1.0) > _MASS_TOL:
         raise ValueError(f"`{name}` must sum to 1 (within {_MASS_TOL:g}), got {total!r}")
