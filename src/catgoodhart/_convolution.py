@@ -41,7 +41,7 @@ class _Region:
         self.lo, self.hi, self.law, self.atom, self.constant = lo, hi, law, atom, constant
 
     def laws(self, v):
-        """Group the nodes v by the law X | V = v: yields (law, boolean mask)."""
+        """Group the nodes v by the law X | V = v (equal laws together): yields (law, mask)."""
         if self.constant:
             yield self.law, np.ones(v.shape, dtype=bool)
             return
@@ -54,7 +54,11 @@ class _Region:
                 raise ValueError(f"`X_given_V` returned {law!r} at v = {float(x)!r}, inside an "
                                  "interval where it returned a distribution elsewhere; separate "
                                  "point masses from continuous laws with `breakpoints`")
-            flat[i] = found.setdefault(id(law), (len(found), law))[0]
+            try:  # equal laws (frozen dataclasses) share one vectorized evaluation
+                key = (law, hash(law))
+            except TypeError:  # an unhashable law is grouped with itself only
+                key = id(law)
+            flat[i] = found.setdefault(key, (len(found), law))[0]
         for index, law in found.values():
             yield law, keys == index
 
@@ -87,7 +91,8 @@ class SumModel:
             share = np.exp(log_mass - np.where(np.isfinite(total), total, 0.0))
             share = np.where(np.isfinite(log_mass), share, 0.0)
             norm = share.sum(axis=0)
-            log_total = np.where(norm > 0, total + np.log(norm), -math.inf)
+            # a probability: rounding of a mass that is 1 to the last bit must not exceed it
+            log_total = np.minimum(np.where(norm > 0, total + np.log(norm), -math.inf), 0.0)
             means = {}
             for name in moments:
                 values = np.stack([p[1][name] for p in parts])

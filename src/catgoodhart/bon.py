@@ -165,6 +165,9 @@ def _order_statistic_means(model, n):
             w_v = np.where(nn >= 2, w_v, 0.0)
             w_u = np.exp(np.log(nn) + power_1 - s + log_h)
         integrands = (np.where(w_v > 0, w_v * c, 0.0), np.where(w_u > 0, w_u * x, 0.0), w_v, w_u)
+        if not all(np.all(np.isfinite(f)) for f in integrands[:1] + integrands[2:]):
+            raise ArithmeticError("best-of-n quadrature over u: the order-statistic weights are not "
+                                  f"finite on [{a.min()!r}, {b.max()!r}]")
         est = [((f[:, :, :20] @ _W20) * half, (f[:, :, 20:] @ _W10) * half,
                 (np.abs(f[:, :, :20]) @ _W20) * half) for f in integrands]
         mags = [scale[j] + est[j][2].sum(axis=1) for j in range(4)]
