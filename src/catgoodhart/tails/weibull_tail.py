@@ -1,0 +1,264 @@
+"""The Weibull-tail coefficient θ: how fast log F̄ falls, which γ cannot tell.
+
+A tail is of Weibull type with coefficient θ > 0 when
+
+    -log F̄(x) = x^{1/θ} ℓ(x),    ℓ slowly varying,
+
+so that θ = 1 is exponential-like (exponential, gamma, Gumbel), θ < 1 lighter (normal and
+Weibull(2): θ = 1/2; bounded laws: θ → 0) and θ > 1 heavier than every exponential
+(Weibull with shape s < 1: θ = 1/s > 1; lognormal: -log F̄ ~ (log x)²/(2σ²) is slowly
+varying, θ = ∞). In the papers' sense (E[e^{sX}] = ∞ for all s > 0) θ > 1 is heavy and
+θ < 1 light; θ = 1 is the boundary, where the exponential itself is light, so an estimate
+near 1 cannot decide alone. Every one of these laws has extreme-value index γ = 0, which is
+why the Hill-type estimators cannot separate them and this one can.
+
+Estimator (Beirlant, Broniatowski, Teugels & Vynckier 1995; Girard 2004, "A Hill type
+estimator of the Weibull tail-coefficient", Comm. Statist. Theory Methods 33(2)), with
+X_(1) >= X_(2) >= ... the order statistics of the n values:
+
+    θ̂ = Σ_{i=1}^{k} (log X_(i) - log X_(k+1)) / Σ_{i=1}^{k} (m_i - m_{k+1}).
+
+Why it works: X = F̄^{-1}(e^{-E}) with E standard exponential, so the sample's order
+statistics are X_(i) = F̄^{-1}(exp(-E_(i))) for the order statistics E_(i) of n standard
+exponentials, and log X_(i) ≈ θ log E_(i) + (slowly varying). Girard takes
+m_i = log log(n/i), the first-order size of log E_(i). Here the default replaces it by the
+exact moments of E_(i) (Rényi: E_(i) = Σ_{l=i}^{n} Z_l / l with Z_l iid standard exponential),
+
+    μ_i = E[E_(i)] = Σ_{j=i}^{n} 1/j,   v_i = Var[E_(i)] = Σ_{j=i}^{n} 1/j²,
+    m_i = log μ_i - v_i / (2 μ_i²)     (E[log E_(i)] to second order),
+
+which removes the denominator's small-k bias; see :func:`weibull_tail` for the numbers.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import special
+
+from catgoodhart._results import Result
+from catgoodhart._validation import count
+from catgoodhart.tails._sample import upper_order_statistics
+
+MIN_SIZE = 50
+#: the default number of upper order statistics is round(n ** K_EXPONENT); see ``weibull_tail``
+K_EXPONENT = 0.6
+_Z95 = 1.959963984540054  # Φ^{-1}(0.975)
+
+
+@dataclass(frozen=True, repr=False)
+class WeibullTailEstimate(Result):
+    """Weibull-tail coefficient θ of a sample, with its standard error and a 95% interval.
+
+    Attributes
+    ----------
+    theta : float
+        θ̂; ``nan`` when the estimator does not apply (see ``reason``).
+    standard_error : float
+        Sampling standard deviation of θ̂ (noise only; the bias of slowly varying tails
+        such as the normal's is not in it, see :func:`weibull_tail`).
+    ci_low, ci_high : float
+        95% interval θ̂ · exp(∓1.96 · SE/θ̂), i.e. normal on the log scale (θ > 0).
+    k : int
+        Number of upper order statistics used.
+    n : int
+        Sample size.
+    threshold : float
+        X_(k+1), the value the k largest exceed.
+    k_rule : str
+        How ``k`` was chosen: ``"round(n**0.6)"`` or ``"given"``.
+    bias_correction : bool
+        Whether the exact order-statistic moments were used (the default) or Girard's
+        log log(n/i) with SE = θ̂/√k.
+    reason : str
+        Why ``theta`` is ``nan``; ``""`` when it is not.
+    """
+
+    theta: float
+    standard_error: float
+    ci_low: float
+    ci_high: float
+    k: int
+    n: int
+    threshold: float
+    k_rule: str
+    bias_correction: bool
+    reason: str = ""
+
+
+def default_k(n):
+    """The default number of upper order statistics, round(n^0.6), kept in [1, n - 2]."""
+    return int(min(max(round(n**K_EXPONENT), 1), n - 2))
+
+
+def _exponential_moments(n, k):
+    """μ_i = Σ_{j=i}^n 1/j and v_i = Σ_{j=i}^n 1/j² for i = 1..k+1, from ψ and ψ'.
+
+    ψ(n+1) - ψ(i) carries an absolute error of about log(n)·eps, so a relative one below
+    log(n)·eps/μ_i (below n log(n) eps even at i = n - 1, where μ_i > 1/n), far below the
+    estimator's noise; it costs O(k) instead of summing all n terms.
+    """
+    i = np.arange(1, k + 2, dtype=float)
+    mu = special.digamma(n + 1.0) - special.digamma(i)
+    v = special.polygamma(1, i) - special.polygamma(1, n + 1.0)
+    return mu, v
+
+
+def _locations(n, k, bias_correction):
+    """m_1..m_{k+1}: the reference locations of log E_(i) in the denominator."""
+    if not bias_correction:
+        i = np.arange(1, k + 2, dtype=float)
+        return np.log(np.log(n / i)), None, None
+    mu, v = _exponential_moments(n, k)
+    return np.log(mu) - v / (2.0 * mu * mu), mu, v
+
+
+def _log_spacing_sd(mu, v, k):
+    """sd of Σ_{i<=k} (log E_(i) - log E_(k+1)) by the delta method, log E_(i) ≈ log μ_i +
+    (E_(i) - μ_i)/μ_i. With a_i = 1/μ_i (i <= k), a_{k+1} = -k/μ_{k+1}, A_l = Σ_{i<=l} a_i
+    and E_(i) = Σ_{l>=i} Z_l/l, the sum is Σ_l (Z_l/l) A_{min(l, k+1)}, whose variance is
+    Σ_{l<=k} A_l²/l² + A_{k+1}² v_{k+1}."""
+    a = 1.0 / mu
+    a[k] = -k / mu[k]
+    big_a = np.cumsum(a)
+    ell = np.arange(1, k + 1, dtype=float)
+    var = np.sum((big_a[:k] / ell) ** 2) + big_a[k] ** 2 * v[k]
+    return math.sqrt(max(var, 0.0))
+
+
+def _nan_estimate(k, n, threshold, k_rule, bias_correction, reason):
+    nan = float("nan")
+    return WeibullTailEstimate(theta=nan, standard_error=nan, ci_low=nan, ci_high=nan, k=k, n=n,
+                               threshold=threshold, k_rule=k_rule, bias_correction=bias_correction,
+                               reason=reason)
+
+
+def weibull_tail(samples, k=None, *, bias_correction=True):
+    """Estimate the Weibull-tail coefficient θ, -log F̄(x) = x^{1/θ} ℓ(x), from a sample.
+
+    θ̂ = Σ_{i<=k} (log X_(i) - log X_(k+1)) / Σ_{i<=k} (m_i - m_{k+1}) on the k largest
+    values (module docstring). θ̂ > 1 points to a heavy tail (E[e^{sX}] = ∞ for all s > 0),
+    θ̂ < 1 to a light one; θ = 1 (exponential, gamma, Gumbel) is the boundary.
+
+    Parameters
+    ----------
+    samples : array_like
+        One-dimensional array of at least 50 finite real numbers.
+    k : int, optional
+        Number of upper order statistics, 1 <= k <= n - 2. Default round(n^0.6).
+    bias_correction : bool
+        True (default): m_i = log μ_i - v_i/(2μ_i²) from the exact mean μ_i and variance
+        v_i of the i-th largest of n standard exponentials, and the standard error by the
+        delta method on the same representation. False: Girard's m_i = log log(n/i) and
+        the asymptotic SE θ̂/√k (√k (θ̂ - θ) → N(0, θ²) when the bias vanishes, Girard 2004).
+
+    Returns
+    -------
+    WeibullTailEstimate
+        θ̂, its standard error and 95% interval, k, the threshold X_(k+1), the k rule and a
+        reason when θ̂ is ``nan``.
+
+    Raises
+    ------
+    ValueError
+        If ``samples`` is not a 1-D array of at least 50 finite numbers, or ``k`` is not
+        an integer in [1, n - 2].
+
+    Notes
+    -----
+    *Positive part.* The estimator takes logarithms, so it needs X_(k+1) > 0: only the
+    positive upper tail is used. When fewer than k + 1 values are positive, θ̂ is ``nan``
+    and ``reason`` says so. θ̂ is exactly invariant under X → cX (c > 0) but not under
+    shifts: the tail's origin is taken to be 0, and a threshold X_(k+1) just above 0
+    inflates every log-spacing, hence θ̂. The tail class itself is shift-invariant, so a
+    sample whose origin is arbitrary (rewards) should be centred first.
+
+    *Denominator (bias_correction).* On exact exponential samples (θ = 1, no slowly
+    varying factor, so all bias comes from m_i), the bias of θ̂ at n = 10^3 / 10^4 / 10^5 is
+    (Rényi replicates: 20 000 per cell for the first two columns, Monte Carlo SE <= 0.003;
+    200 000 for the last, SE <= 0.001)
+
+    ====  ========================  ========================  ==========================
+    k     log log(n/i) (Girard)     log μ_i                   log μ_i - v_i/(2μ_i²)
+    ====  ========================  ========================  ==========================
+    5     +0.128 / +0.140 / +0.153  -0.022 / -0.021 / -0.017  +0.003 / +0.001 / +0.000
+    10    +0.079 / +0.090 / +0.096  -0.013 / -0.012 / -0.011  +0.002 / +0.000 / +0.001
+    30    +0.033 / +0.042 / +0.042  -0.005 / -0.002 / -0.005  +0.000 / -0.000 / +0.000
+    100   +0.010 / +0.014 / +0.015  -0.002 / -0.002 / -0.003  +0.000 / +0.000 / +0.000
+    ====  ========================  ========================  ==========================
+
+    so the second-order m_i leaves |bias| <= 0.003 for every k, hence the default. It
+    applies unchanged to Weibull samples (X = E^θ). On the normal the choice hardly
+    matters (at k = round(n^0.6): 0.847 → 0.833 at n = 10^3, 0.712 → 0.711 at 10^5): its
+    error is the bias below. The delta-method SE is 0.85-0.94 θ/√k at these sizes (the
+    asymptotic θ/√k overstates the noise), and the log-scale interval covers θ 94.4-95%
+    of the time for k >= 10 (93% at k = 3), where θ̂ ± 1.96 θ̂/√k covers 97% at k = 63
+    and 85% at k = 3.
+
+    *Bias from the slowly varying factor.* θ̂ estimates a weighted average, over the
+    top order statistics, of the local coefficient θ(x) = -log F̄(x) / (x h(x)), h the
+    hazard rate. θ(x) → θ, but slowly: for the normal x h(x) ≈ x² + 1, so
+    θ(x) - 1/2 ≈ (log x + log √(2π) - 1/2) / (x² + 1), of order log log n / log n at the
+    threshold. At the default k, N(0, 1) gives mean θ̂ = 0.833, 0.758, 0.711 (θ = 0.5) for
+    n = 10^3, 10^4, 10^5: an upward bias of 0.33, 0.26, 0.21 that dwarfs the standard
+    error (0.09, 0.04, 0.02) and is not in the interval. The estimator evaluated at the
+    expected order statistics, X_(i) → F̄^{-1}(exp(-μ_i)), reproduces these values (0.836,
+    0.756, 0.710). Gumbel: 1.024, 1.007, 1.004. Lognormal(σ = 1) has θ = ∞ and θ(x) ≈
+    (log x)/2, so θ̂ grows with n like (log n)^{1/2}: 1.55, 1.71, 1.86.
+
+    *Choice of k.* Mean over n and laws of the relative root-mean-square error
+    |θ̂ - θ|/θ for normal, exponential, Weibull(0.5), Weibull(2) and Gumbel samples
+    (2000 / 500 / 150 replicates at n = 10^3 / 10^4 / 10^5):
+
+    =========  =====  =====  =====  ======  =====  ======  =====  =====
+    k          n^0.3  n^0.4  n^0.5  n^0.55  n^0.6  n^0.65  n^0.7  n^0.8
+    =========  =====  =====  =====  ======  =====  ======  =====  =====
+    rel RMSE   0.277  0.207  0.172  0.163   0.161  0.165   0.176  0.250
+    =========  =====  =====  =====  ======  =====  ======  =====  =====
+
+    Larger k shrinks the noise of the laws without a slowly varying factor (exponential,
+    Weibull) and raises the bias of the normal and Gumbel (the normal reaches θ̂ = 1.2 at
+    n^0.8, n = 10^3); n^0.6 balances them.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> est = weibull_tail(rng.weibull(0.5, 10_000))
+    >>> est.k, bool(est.ci_low > 1)
+    (251, True)
+    """
+    xs = upper_order_statistics(samples, name="samples", min_size=MIN_SIZE)
+    n = xs.size
+    if not isinstance(bias_correction, (bool, np.bool_)):
+        raise ValueError(f"`bias_correction` must be True or False, got {bias_correction!r}")
+    bias_correction = bool(bias_correction)
+    if k is None:
+        k, k_rule = default_k(n), f"round(n**{K_EXPONENT})"
+    else:
+        k = count("k", k)
+        if not 1 <= k <= n - 2:
+            raise ValueError(f"`k` must be an integer in [1, n - 2] = [1, {n - 2}], got {k}")
+        k_rule = "given"
+    threshold = float(xs[k])
+    if threshold <= 0.0:
+        positive = int(np.count_nonzero(xs > 0.0))
+        return _nan_estimate(k, n, threshold, k_rule, bias_correction,
+                             f"the estimator takes logarithms of the k + 1 = {k + 1} largest values, "
+                             f"but only {positive} of the {n} values are > 0 (X_(k+1) = {threshold:g}); "
+                             "shift the sample or use a smaller k")
+    logs = np.log(xs[: k + 1])
+    numerator = float(np.sum(logs[:k] - logs[k]))
+    m, mu, v = _locations(n, k, bias_correction)
+    denominator = float(np.sum(m[:k] - m[k]))
+    theta = numerator / denominator
+    if bias_correction:
+        se = theta * _log_spacing_sd(mu, v, k) / denominator
+    else:
+        se = theta / math.sqrt(k)
+    half = _Z95 * se / theta if theta > 0.0 else 0.0
+    return WeibullTailEstimate(theta=theta, standard_error=se, ci_low=theta * math.exp(-half),
+                               ci_high=theta * math.exp(half), k=k, n=n, threshold=threshold,
+                               k_rule=k_rule, bias_correction=bias_correction, reason="")
+
+
+__all__ = ["K_EXPONENT", "WeibullTailEstimate", "default_k", "weibull_tail"]
