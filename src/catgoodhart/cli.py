@@ -95,6 +95,37 @@ def _cmd_check(args):
     return 0 if all(row.passed for row in rows) else 1
 
 
+def _cmd_tails(args):
+    import json
+
+    from catgoodhart.tails.io import read_samples
+    from catgoodhart.tails.report import tail_report
+
+    try:
+        loaded = read_samples(args.file, column=args.column, key=args.key,
+                              drop_nonfinite=args.drop_nonfinite)
+        report = tail_report(loaded.values, center=args.center)
+    except ValueError as e:
+        raise _UsageError(str(e)) from e
+    if loaded.dropped:
+        print(f"dropped {loaded.dropped} NaN or infinite values from {loaded.source}", file=sys.stderr)
+    if args.plot:
+        from catgoodhart.tails.diagnostics import save_diagnostic_figure
+
+        try:
+            save_diagnostic_figure(loaded.values, args.plot, center=args.center, title=loaded.source)
+        except ValueError as e:
+            raise _UsageError(str(e)) from e
+        print(f"wrote {args.plot}", file=sys.stderr)
+    if args.json:
+        print(json.dumps({"source": loaded.source, "dropped": loaded.dropped, **report.to_dict()},
+                         indent=2, ensure_ascii=False))
+    else:
+        print(f"{loaded.source}: {report.n} values")
+        print(report.summary())
+    return 0
+
+
 def _seed(text):
     try:
         value = int(text)
@@ -139,6 +170,18 @@ def build_parser():
     p.add_argument("--json", action="store_true", help="print a JSON list instead of the table")
     p.add_argument("--fast", action="store_true", help="smaller token trees and coarser grids")
     p.set_defaults(func=_cmd_check)
+
+    p = sub.add_parser("tails", help="is a sample's upper tail heavy or light? estimates and a verdict")
+    p.add_argument("file", help=".npy, .npz, .csv, .tsv, or text with one number a line")
+    p.add_argument("--column", help="column of a .csv/.tsv file (header name or 0-based index)")
+    p.add_argument("--key", help="array of a .npz file")
+    p.add_argument("--center", choices=("none", "median", "mean"), default="none",
+                   help="location subtracted before estimating (default none)")
+    p.add_argument("--json", action="store_true", help="print the full report as JSON")
+    p.add_argument("--plot", metavar="OUT", help="write the 2x3 diagnostic figure (.png, .pdf, .svg)")
+    p.add_argument("--drop-nonfinite", action="store_true",
+                   help="drop NaN and infinite entries instead of refusing the file")
+    p.set_defaults(func=_cmd_tails)
     return parser
 
 

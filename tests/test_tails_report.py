@@ -1,0 +1,195 @@
+"""tail_report's verdict on laws of known class, the file readers, and ``catgoodhart tails``."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from catgoodhart.cli import main
+from catgoodhart.tails.io import read_samples
+from catgoodhart.tails.report import VERDICTS, tail_report
+
+N = 20_000
+
+#: laws whose verdict at n = 20,000 is settled for every seed tried (0..39 in development)
+CLEAR = [
+    ("pareto(1.5)", stats.pareto(1.5), "heavy"),
+    ("student_t(3)", stats.t(3), "heavy"),
+    ("lognormal(1)", stats.lognorm(1.0), "heavy"),
+    ("weibull(0.5)", stats.weibull_min(0.5), "heavy"),
+    ("frechet(3)", stats.invweibull(3.0), "heavy"),
+    ("normal", stats.norm(), "light"),
+    ("uniform", stats.uniform(), "light"),
+    ("weibull(2)", stats.weibull_min(2.0), "light"),
+]
+
+
+@pytest.mark.parametrize("name, law, verdict", CLEAR, ids=[c[0] for c in CLEAR])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_verdict_on_laws_of_known_class(name, law, verdict, seed):
+    r = tail_report(law.rvs(size=N, random_state=seed))
+    assert r.verdict == verdict, r.summary()
+    assert r.reasons and r.needed_n is None
+
+
+def test_lognormal_is_heavy_through_theta_not_gamma():
+    """Hill-type γ cannot see lognormal heaviness; the Weibull-tail coefficient does."""
+    r = tail_report(stats.lognorm(1.0).rvs(size=N, random_state=3))
+    assert r.verdict == "heavy"
+    assert any("θ̂" in reason and "> 1" in reason for reason in r.reasons)
+
+
+def test_exponential_sits_on_the_boundary():
+    r = tail_report(stats.expon().rvs(size=N, random_state=0))
+    assert r.verdict == "inconclusive"
+    assert any("exponential boundary" in reason for reason in r.reasons)
+
+
+def test_report_is_reproducible_and_serializable():
+    x = stats.t(4).rvs(size=5000, random_state=7)
+    a, b = tail_report(x), tail_report(x)
+    assert a.to_dict() == b.to_dict()
+    d = json.loads(json.dumps(a.to_dict()))
+    assert d["verdict"] in VERDICTS and d["n"] == 5000
+    assert "verdict:" in a.summary()
+
+
+def test_centring_subtracts_the_location():
+    x = stats.norm(loc=100.0).rvs(size=2000, random_state=1)
+    assert tail_report(x, center="median").location == pytest.approx(np.median(x), rel=1e-12)
+    assert tail_report(x, center="mean").location == pytest.approx(np.mean(x), rel=1e-12)
+    assert tail_report(x).location == 0.0
+
+
+def test_needed_sample_size_is_reported_when_open():
+    """A Student-t(10) sample of 1,000 does not separate heavy from light; the report says
+    how many samples would settle it if the estimates held."""
+    r = tail_report(stats.t(10).rvs(size=1000, random_state=2))
+    assert r.verdict == "inconclusive"
+    assert 1000 < r.needed_n < 1e7
+    assert "would settle it" in r.summary()
+
+
+@pytest.mark.parametrize("bad, match", [(np.arange(10.0), "at least 50"),
+                                        (np.r_[np.arange(60.0), np.nan], "finite"),
+                                        (np.ones((60, 2)), "one-dimensional")])
+def test_report_rejects_bad_samples(bad, match):
+    with pytest.raises(ValueError, match=f"`samples`.*{match}|{match}"):
+        tail_report(bad)
+
+
+def test_report_rejects_bad_options():
+    x = np.arange(100.0)
+    with pytest.raises(ValueError, match="`how`"):
+        tail_report(x, center="mode")
+
+
+# ----- file readers -----------------------------------------------------------------------
+
+@pytest.fixture
+def values():
+    return np.random.default_rng(0).standard_t(3, size=200)
+
+
+def test_read_each_format(tmp_path, values):
+    np.save(tmp_path / "a.npy", values)
+    np.save(tmp_path / "col.npy", values[:, None])
+    np.savez(tmp_path / "b.npz", rewards=values, ids=np.arange(values.size))
+    np.savez(tmp_path / "one.npz", scores=values)
+    (tmp_path / "c.csv").write_text("id,reward\n" + "".join(f"{i},{v:.17g}\n" for i, v in enumerate(values)))
+    (tmp_path / "d.tsv").write_text("".join(f"{v:.17g}\t{i}\n" for i, v in enumerate(values)))
+    (tmp_path / "e.txt").write_text("# rewards\n\n" + "".join(f"{v:.17g}\n" for v in values))
+    cases = [("a.npy", {}), ("col.npy", {}), ("b.npz", {}), ("b.npz", {"key": "rewards"}), ("one.npz", {}),
+             ("c.csv", {}), ("c.csv", {"column": "reward"}), ("d.tsv", {"column": "0"}), ("e.txt", {})]
+    for name, kwargs in cases:
+        loaded = read_samples(tmp_path / name, **kwargs)
+        np.testing.assert_array_equal(loaded.values, values, err_msg=name)
+        assert loaded.dropped == 0
+
+
+def test_read_nonfinite_refused_unless_dropped(tmp_path, values):
+    x = values.copy()
+    x[[3, 7]] = [np.nan, np.inf]
+    np.save(tmp_path / "x.npy", x)
+    with pytest.raises(ValueError, match="2 of 200 values are NaN or infinite; pass --drop-nonfinite"):
+        read_samples(tmp_path / "x.npy")
+    loaded = read_samples(tmp_path / "x.npy", drop_nonfinite=True)
+    assert loaded.dropped == 2 and loaded.values.size == 198
+    (tmp_path / "gap.csv").write_text("id,reward\n1,1.0\n2,\n3,2.0\n")  # an empty cell is missing
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        read_samples(tmp_path / "gap.csv", column="reward")
+
+
+@pytest.mark.parametrize("name, content, kwargs, match", [
+    ("missing.npy", None, {}, "no such file"),
+    ("empty.txt", "", {}, "contains no values"),
+    ("comments.txt", "# nothing\n", {}, "contains no values"),
+    ("words.txt", "1.0\nabc\n", {}, "line 2: 'abc' is not a number"),
+    ("trunc.npy", b"\x93NUMPY\x01\x00v\x00{'descr': '<f8', 'fortran_order': False, 'shape': (100,), }",
+     {}, "cannot be read|not a readable"),
+    ("junk.npz", b"not a zip archive at all", {}, "cannot be read|not a readable"),
+    ("two.csv", "a,b\n1,2\n", {}, "choose one with --column"),
+    ("two.csv", "a,b\n1,2\n", {"column": "c"}, "no column 'c'; its columns: a, b"),
+    ("b.npz", "npz", {"key": "nope"}, "no array 'nope'"),
+    ("x.txt", "1\n", {"key": "k"}, "--key applies to .npz"),
+    ("x.txt", "1\n", {"column": "c"}, "--column applies to .csv"),
+    ("matrix.npy", "matrix", {}, "shape"),
+])
+def test_read_errors_are_one_clear_line(tmp_path, name, content, kwargs, match):
+    path = tmp_path / name
+    if content == "npz":
+        np.savez(path, a=np.arange(3.0), b=np.arange(3.0))
+    elif content == "matrix":
+        np.save(path, np.ones((4, 4)))
+    elif isinstance(content, bytes):
+        path.write_bytes(content)
+    elif content is not None:
+        path.write_text(content)
+    with pytest.raises(ValueError, match=match) as e:
+        read_samples(path, **kwargs)
+    assert "\n" not in str(e.value) and str(path.name) in str(e.value)
+
+
+# ----- the command ------------------------------------------------------------------------
+
+def test_cli_tails_json_and_text(tmp_path, capsys):
+    x = stats.pareto(1.5).rvs(size=N, random_state=0)
+    np.save(tmp_path / "r.npy", x)
+    assert main(["tails", str(tmp_path / "r.npy"), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["verdict"] == "heavy" and out["n"] == N and out["source"].endswith("r.npy")
+    assert main(["tails", str(tmp_path / "r.npy")]) == 0
+    assert "verdict: heavy" in capsys.readouterr().out
+
+
+def test_cli_tails_errors_exit_2(tmp_path, capsys):
+    (tmp_path / "bad.npy").write_bytes(b"garbage")
+    assert main(["tails", str(tmp_path / "bad.npy")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("catgoodhart tails: error:") and err.count("\n") == 1
+    (tmp_path / "short.txt").write_text("1\n2\n3\n")
+    assert main(["tails", str(tmp_path / "short.txt")]) == 2
+    assert "at least 50" in capsys.readouterr().err
+
+
+def test_cli_tails_drop_nonfinite(tmp_path, capsys):
+    x = stats.norm().rvs(size=500, random_state=0)
+    x[0] = math.nan
+    np.save(tmp_path / "n.npy", x)
+    assert main(["tails", str(tmp_path / "n.npy")]) == 2
+    assert "--drop-nonfinite" in capsys.readouterr().err
+    assert main(["tails", str(tmp_path / "n.npy"), "--drop-nonfinite", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert "dropped 1 NaN or infinite values" in captured.err
+    assert json.loads(captured.out)["dropped"] == 1
+
+
+def test_cli_tails_plot(tmp_path, capsys):
+    np.save(tmp_path / "r.npy", stats.t(3).rvs(size=2000, random_state=0))
+    out = tmp_path / "diag.png"
+    assert main(["tails", str(tmp_path / "r.npy"), "--plot", str(out)]) == 0
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert main(["tails", str(tmp_path / "r.npy"), "--plot", str(tmp_path / "diag.xyz")]) == 2
+    assert "`path`" in capsys.readouterr().err and not (tmp_path / "diag.xyz").exists()
