@@ -140,6 +140,22 @@ def _nonpositive_reason(xs, k):
             "shift the sample or use Pickands' estimator")
 
 
+def _log_spacing_setup(name, samples, k, level, k_min, seed, n_boot):
+    """Shared start of the estimators on log X_(i) - log X_(k+1): the sorted sample, the
+    interval's z, the chosen k and threshold X_(k+1), and a failed estimate (or None) when
+    X_(k+1) <= 0."""
+    xs = upper_order_statistics(samples)
+    level, z = _z_value(level)
+    n = xs.size
+    kk, rule = _resolve_k(xs, k, k_min=k_min, k_max=n - 1, cap=max(_positive_count(xs) - 1, k_min),
+                          seed=seed, n_boot=n_boot)
+    threshold = float(xs[kk])
+    failed = None
+    if not threshold > 0:
+        failed = _failed(name, level, kk, n, threshold, rule, _nonpositive_reason(xs, kk))
+    return xs, level, z, n, kk, rule, threshold, failed
+
+
 def _tied_reason(k):
     return f"the {k + 1} largest values are all equal (ties), so the estimate is degenerate"
 
@@ -181,14 +197,10 @@ def hill(samples, k=None, *, level=0.95, seed=selection.DEFAULT_SEED,
     >>> abs(est.gamma - 0.5) < 4 * est.standard_error
     True
     """
-    xs = upper_order_statistics(samples)
-    level, z = _z_value(level)
-    n = xs.size
-    kk, rule = _resolve_k(xs, k, k_min=1, k_max=n - 1, cap=max(_positive_count(xs) - 1, 1),
-                          seed=seed, n_boot=n_boot)
-    threshold = float(xs[kk])
-    if not threshold > 0:
-        return _failed("hill", level, kk, n, threshold, rule, _nonpositive_reason(xs, kk))
+    xs, level, z, n, kk, rule, threshold, failed = _log_spacing_setup("hill", samples, k, level, 1,
+                                                                       seed, n_boot)
+    if failed:
+        return failed
     if xs[0] == threshold:
         return _failed("hill", level, kk, n, threshold, rule, _tied_reason(kk))
     logs = np.log(xs[: kk + 1])
@@ -377,14 +389,10 @@ def moment(samples, k=None, *, level=0.95, seed=selection.DEFAULT_SEED,
     >>> abs(est.gamma - 0.25) < 4 * est.standard_error
     True
     """
-    xs = upper_order_statistics(samples)
-    level, z = _z_value(level)
-    n = xs.size
-    kk, rule = _resolve_k(xs, k, k_min=2, k_max=n - 1, cap=max(_positive_count(xs) - 1, 2),
-                          seed=seed, n_boot=n_boot)
-    threshold = float(xs[kk])
-    if not threshold > 0:
-        return _failed("moment", level, kk, n, threshold, rule, _nonpositive_reason(xs, kk))
+    xs, level, z, n, kk, rule, threshold, failed = _log_spacing_setup("moment", samples, k, level, 2,
+                                                                       seed, n_boot)
+    if failed:
+        return failed
     logs = np.log(xs[: kk + 1])
     s = logs[:kk] - logs[kk]
     m1 = float(np.mean(s))
