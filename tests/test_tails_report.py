@@ -5,6 +5,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from catgoodhart.cli import main
@@ -193,3 +195,28 @@ def test_cli_tails_plot(tmp_path, capsys):
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert main(["tails", str(tmp_path / "r.npy"), "--plot", str(tmp_path / "diag.xyz")]) == 2
     assert "`path`" in capsys.readouterr().err and not (tmp_path / "diag.xyz").exists()
+
+
+def test_calibration_table_small_run(tmp_path):
+    from catgoodhart.tails import calibrate
+
+    out = tmp_path / "cal.md"
+    assert calibrate.main(["--seeds", "2", "--sizes", "200", "--workers", "1", "--out", str(out)]) == 0
+    text = out.read_text()
+    rows = [line for line in text.splitlines() if line.startswith("| ") and "---" not in line][1:]
+    assert len(rows) == len(calibrate.LAWS)
+    for row, (name, *_) in zip(rows, calibrate.LAWS, strict=True):
+        cells = [c.strip().strip("*") for c in row.strip("|").split("|")]
+        assert cells[0] == name and cells[2] == "200"
+        fractions = [float(c.rstrip("%")) for c in cells[3:6]]
+        assert sum(fractions) == pytest.approx(100.0, abs=1.0)  # each row: 2 verdicts, rounded
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.floats(min_value=-1e300, max_value=1e300, allow_nan=False), min_size=50, max_size=300))
+def test_report_never_crashes_on_finite_input(values):
+    r = tail_report(np.array(values))
+    assert r.verdict in VERDICTS and r.reasons
+    for estimate in (r.moment, r.hill, r.pickands, r.weibull_tail):
+        fields = [estimate.ci_low, estimate.ci_high]
+        assert all(math.isfinite(v) for v in fields) or estimate.reason  # a number or why not
