@@ -14,6 +14,7 @@ n second-order terms bias the estimates of most laws, and the coverage shows by 
 
 import argparse
 import math
+import multiprocessing
 import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
@@ -68,7 +69,9 @@ def calibrate(seeds=100, sizes=(1_000, 10_000, 100_000), *, workers=None, progre
     """{(law index, n): {"heavy"|"light"|"inconclusive": fraction, "coverage": {estimator: fraction}}}."""
     jobs = [(i, n, s) for n in sizes for i in range(len(LAWS)) for s in range(seeds)]
     counts = {}
-    with ProcessPoolExecutor(max_workers=workers or os.cpu_count()) as pool:
+    # spawned, not forked: a fork of a process whose numba threads are running can die
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers or os.cpu_count(), mp_context=context) as pool:
         for done, (i, n, verdict, covered) in enumerate(pool.map(_one, jobs, chunksize=4), start=1):
             cell = counts.setdefault((i, n), {"verdicts": [], "coverage": {e: [] for e in ESTIMATORS}})
             cell["verdicts"].append(verdict)

@@ -47,7 +47,7 @@ class TailReport(Result):
     verdict: str
     reasons: list
     needed_n: float | None  # rough sample size that would settle an inconclusive verdict
-    k: int  # upper order statistics used by Hill, Pickands and the moment estimator
+    k: int  # upper order statistics used by Hill, Pickands, the moment estimator and the GPD fit
     k_rule: str
     moment: EVIEstimate
     hill: EVIEstimate
@@ -178,5 +178,6 @@ def tail_report(samples, *, center="none", k_rule="sqrt", seed=selection.DEFAULT
     theta = weibull_tail(x)
     verdict, reasons, needed = _decide(gamma, theta)
     return TailReport(int(raw.size), center, location, verdict, reasons, needed, chosen.k, chosen.label,
-                      gamma, hill(x, chosen), pickands(x, chosen), theta, gpd_fit(x), powerlaw_fit(x))
+                      gamma, hill(x, chosen), pickands(x, chosen), theta, gpd_fit(x, k=chosen.k),
+                      powerlaw_fit(x))
 
