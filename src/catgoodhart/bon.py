@@ -23,6 +23,7 @@ import numpy as np
 
 from catgoodhart._convolution import _W10, _W20, _X10, _X20, build_model
 from catgoodhart._results import Result
+from catgoodhart.conditioning import positive_part_infinite
 
 S_PAST_PEAK = 40.0  # nats: the order statistics' weights are integrated to s = log n + this
 F_FLOOR = 1e-15  # the left end: where F_U falls below this, the weights' mass is negligible
@@ -108,7 +109,7 @@ def bon_utility(X, V, n, *, breakpoints=()):
     n_arr = _counts(n)
     flat = n_arr.reshape(-1)
     notes = []
-    if math.isnan(V.mean) or _infinite_upper(V):
+    if math.isnan(V.mean) or positive_part_infinite(V):
         raise ValueError(f"`V` must have a finite mean for E_bon[V] to exist; {V!r} has mean {V.mean}")
     utility, proxy = _order_statistic_means(model, flat)
     utility = np.where(flat == 1, V.mean, utility)
@@ -125,10 +126,6 @@ def bon_utility(X, V, n, *, breakpoints=()):
 
 def _name(X):
     return repr(X) if not callable(X) or hasattr(X, "logpdf") else f"X | V = v given by {X!r}"
-
-
-def _infinite_upper(dist):
-    return math.isinf(float(dist.partial_mean_upper(float(dist.ppf(0.5)))))
 
 
 def _order_statistic_means(model, n):

@@ -27,7 +27,8 @@ def _levels(name, t):
     return arr
 
 
-def _positive_part_infinite(V):
+def positive_part_infinite(V):
+    """True when E[V⁺] = ∞: the upper tail of V has no mean."""
     return math.isinf(float(V.partial_mean_upper(float(V.ppf(0.5)))))
 
 
@@ -53,7 +54,7 @@ def conditional_utility(X, V, t, *, breakpoints=()):
     t = _levels("t", t)
     if math.isnan(V.mean):
         return _scalar(np.full(t.shape, math.nan))
-    if _positive_part_infinite(V):
+    if positive_part_infinite(V):
         return _scalar(np.full(t.shape, math.inf))
     _, means = model.tail_terms(t.reshape(-1))
     return _scalar(means["v"].reshape(t.shape))
