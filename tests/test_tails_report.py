@@ -217,6 +217,6 @@ def test_calibration_table_small_run(tmp_path):
 def test_report_never_crashes_on_finite_input(values):
     r = tail_report(np.array(values))
     assert r.verdict in VERDICTS and r.reasons
-    for estimate in (r.moment, r.hill, r.pickands, r.weibull_tail):
+    for estimate in (r.moment, r.hill, r.pickands, r.weibull_tail, r.weibull_tail_reduced_bias):
         fields = [estimate.ci_low, estimate.ci_high]
         assert all(math.isfinite(v) for v in fields) or estimate.reason  # a number or why not

@@ -16,8 +16,20 @@ errors beyond the boundary (γ = 0 or θ = 1; one-sided 0.6% each, so that two c
 together keep a wrong call near 1%), and θ's evidence counts only when γ̂ does not point
 the other way. The verdict is ``heavy`` when only heavy evidence is
 established, ``light`` when only light evidence is, and ``inconclusive`` otherwise, with
-the reasons in words. Hill, Pickands, the GPD fit and the power-law fit are reported as
-supporting evidence; they do not vote.
+the reasons in words. Hill, Pickands, the GPD fit, the power-law fit and the bias-reduced
+Weibull-tail coefficient are reported as supporting evidence; they do not vote.
+
+Why θ's vote is the plain estimator's, not the bias-reduced one's: the bias-reduced θ̂
+(:func:`~catgoodhart.tails.weibull_tail.weibull_tail_reduced_bias`) is the one whose 95%
+interval covers θ (normal, Weibull, exponential, Gumbel), but its standard error is 2-4
+times larger. Letting it vote instead (100 samples per law and n, the laws of
+``calibrate``) keeps every wrong-verdict rate at n = 10^5 at or below 5% and removes
+Pareto(4)'s wrong light verdicts at n = 10^3 (9% → 0%), but raises Student-t(10)'s there
+(2% → 6%) and turns many correct verdicts inconclusive: heavy for Weibull(0.5) at n = 10^4
+falls from 100% to 56%, for the lognormal at 10^3 from 85% to 32%, light for Weibull(2) at
+10^3 from 100% to 73%. The plain θ̂'s bias on the Gumbel-domain laws calibrated (normal:
+0.71 for θ = 1/2 at n = 10^5) points towards the boundary θ = 1, so it costs power, not
+correctness.
 """
 
 import math
@@ -28,7 +40,12 @@ from catgoodhart.tails import _sample, selection
 from catgoodhart.tails.evi import EVIEstimate, hill, moment, pickands
 from catgoodhart.tails.gpd import GPDFit, gpd_fit
 from catgoodhart.tails.powerlaw import PowerLawFit, powerlaw_fit
-from catgoodhart.tails.weibull_tail import WeibullTailEstimate, weibull_tail
+from catgoodhart.tails.weibull_tail import (
+    ReducedBiasWeibullTailEstimate,
+    WeibullTailEstimate,
+    weibull_tail,
+    weibull_tail_reduced_bias,
+)
 
 VERDICTS = ("heavy", "light", "inconclusive")
 Z_DECIDE = 2.5
@@ -55,6 +72,7 @@ class TailReport(Result):
     weibull_tail: WeibullTailEstimate
     gpd: GPDFit
     powerlaw: PowerLawFit
+    weibull_tail_reduced_bias: ReducedBiasWeibullTailEstimate  # supporting: does not vote
 
     def summary(self):
         """A few lines for people: the verdict, its reasons and the main estimates."""
@@ -68,6 +86,9 @@ class TailReport(Result):
         w = self.weibull_tail
         lines.append(f"  Weibull θ̂ = {_interval(w.theta, w.ci_low, w.ci_high)}  (k = {w.k})"
                      + (f"  [{w.reason}]" if w.reason else ""))
+        b = self.weibull_tail_reduced_bias
+        lines.append(f"  bias-reduced θ̂ = {_interval(b.theta, b.ci_low, b.ci_high)}  (k = {b.k})"
+                     + (f"  [{b.reason}]" if b.reason else ""))
         g = self.gpd
         lines.append(f"      GPD ξ̂ = {_interval(g.xi, g.xi_ci_low, g.xi_ci_high)}  "
                      f"({g.n_exceedances} exceedances)" + (f"  [{g.reason}]" if g.reason else ""))
@@ -179,5 +200,5 @@ def tail_report(samples, *, center="none", k_rule="sqrt", seed=selection.DEFAULT
     verdict, reasons, needed = _decide(gamma, theta)
     return TailReport(int(raw.size), center, location, verdict, reasons, needed, chosen.k, chosen.label,
                       gamma, hill(x, chosen), pickands(x, chosen), theta, gpd_fit(x, k=chosen.k),
-                      powerlaw_fit(x))
+                      powerlaw_fit(x), weibull_tail_reduced_bias(x))
 

@@ -28,6 +28,11 @@ exact moments of E_(i) (Rényi: E_(i) = Σ_{l=i}^{n} Z_l / l with Z_l iid standa
     m_i = log μ_i - v_i / (2 μ_i²)     (E[log E_(i)] to second order),
 
 which removes the denominator's small-k bias; see :func:`weibull_tail` for the numbers.
+
+That estimator keeps the bias of the slowly varying factor ℓ (the normal's θ̂ is 0.71 for
+θ = 1/2 at n = 10^5), which its interval does not contain. :func:`weibull_tail_reduced_bias`
+fits that bias term jointly with θ (Diebolt, Gardes, Girard & Guillou 2008) and its interval
+covers θ at the nominal rate on the laws above, at 2-4 times the standard error.
 """
 
 import math
@@ -37,12 +42,16 @@ import numpy as np
 from scipy import special
 
 from catgoodhart._results import Result
-from catgoodhart._validation import count
+from catgoodhart._validation import count, real
 from catgoodhart.tails._sample import upper_order_statistics
 
 MIN_SIZE = 50
 #: the default number of upper order statistics is round(n ** K_EXPONENT); see ``weibull_tail``
 K_EXPONENT = 0.6
+#: the reduced-bias estimator's default k is round(n ** REDUCED_BIAS_K_EXPONENT)
+REDUCED_BIAS_K_EXPONENT = 0.7
+#: its default second-order index ρ (Diebolt, Gardes, Girard & Guillou 2008)
+DEFAULT_RHO = -1.0
 _Z95 = 1.959963984540054  # Φ^{-1}(0.975)
 
 
@@ -56,7 +65,8 @@ class WeibullTailEstimate(Result):
         θ̂; ``nan`` when the estimator does not apply (see ``reason``).
     standard_error : float
         Sampling standard deviation of θ̂ (noise only; the bias of slowly varying tails
-        such as the normal's is not in it, see :func:`weibull_tail`).
+        such as the normal's is not in it, see :func:`weibull_tail`; for an interval that
+        allows for it use :func:`weibull_tail_reduced_bias`).
     ci_low, ci_high : float
         95% interval θ̂ · exp(∓1.96 · SE/θ̂), i.e. normal on the log scale (θ > 0).
     k : int
@@ -261,4 +271,190 @@ def weibull_tail(samples, k=None, *, bias_correction=True):
                                k_rule=k_rule, bias_correction=bias_correction, reason="")
 
 
-__all__ = ["K_EXPONENT", "WeibullTailEstimate", "default_k", "weibull_tail"]
+@dataclass(frozen=True, repr=False)
+class ReducedBiasWeibullTailEstimate(Result):
+    """Bias-reduced Weibull-tail coefficient θ with its standard error and a 95% interval.
+
+    Attributes
+    ----------
+    theta : float
+        θ̂ from the exponential regression of the log-spacings (see
+        :func:`weibull_tail_reduced_bias`); ``nan`` when it does not apply (``reason``).
+    standard_error : float
+        Sampling standard deviation of θ̂, noise of the bias coefficient included.
+    ci_low, ci_high : float
+        95% interval θ̂ ∓ 1.96 SE (normal on the natural scale: θ̂ may be <= 0 at small n).
+    bias : float
+        b̂, the fitted bias term b(μ_{k+1}) ≈ b(log(n/k)) at the threshold.
+    rho : float
+        The second-order index ρ the regression assumed.
+    k : int
+        Number of upper order statistics used.
+    n : int
+        Sample size.
+    threshold : float
+        X_(k+1).
+    k_rule : str
+        ``"round(n**0.7)"`` or ``"given"``.
+    reason : str
+        Why ``theta`` is ``nan``; ``""`` when it is not.
+    """
+
+    theta: float
+    standard_error: float
+    ci_low: float
+    ci_high: float
+    bias: float
+    rho: float
+    k: int
+    n: int
+    threshold: float
+    k_rule: str
+    reason: str = ""
+
+
+def _choose_k(n, k, exponent, k_min):
+    if k is None:
+        return int(min(max(round(n**exponent), k_min), n - 2)), f"round(n**{exponent})"
+    k = count("k", k)
+    if not k_min <= k <= n - 2:
+        raise ValueError(f"`k` must be an integer in [{k_min}, n - 2] = [{k_min}, {n - 2}], got {k}")
+    return k, "given"
+
+
+def _linear_log_sd(coef, mu, v):
+    """sd of Σ_{i<=k+1} coef_i (log E_(i) - log μ_i) to first order (delta method, Rényi).
+
+    With a_i = coef_i / μ_i, A_l = Σ_{i<=l} a_i and E_(i) = Σ_{l>=i} Z_l / l, the sum is
+    ≈ Σ_i a_i (E_(i) - μ_i) = Σ_l (Z_l - 1)/l · A_{min(l, k+1)}, of variance
+    Σ_{l<=k} A_l²/l² + A_{k+1}² v_{k+1} (the same argument as ``_log_spacing_sd``)."""
+    k = coef.size - 1
+    big_a = np.cumsum(coef / mu)
+    ell = np.arange(1, k + 1, dtype=float)
+    var = np.sum((big_a[:k] / ell) ** 2) + big_a[k] ** 2 * v[k]
+    return math.sqrt(max(var, 0.0))
+
+
+def weibull_tail_reduced_bias(samples, k=None, *, rho=DEFAULT_RHO):
+    """Bias-reduced Weibull-tail coefficient θ: the log-spacings' exponential regression.
+
+    Model (Diebolt, Gardes, Girard & Guillou 2008, "Bias-reduced estimators of the
+    Weibull tail-coefficient", TEST 17(2) 311-331). Write X = H^{-1}(E), E standard
+    exponential, H^{-1}(t) = t^θ ℓ̃(t), and assume the second-order condition
+    ℓ̃(λt)/ℓ̃(t) - 1 ≈ b(t) (λ^ρ - 1)/ρ with |b| regularly varying of index ρ < 0. Then the
+    scaled log-spacings of the k largest values,
+
+        Z_j = (log X_(j) - log X_(j+1)) / (m_j - m_{j+1}),   j = 1 .. k,
+
+    are approximately independent with mean and standard deviation θ + b(E_(j)), and
+    b(E_(j)) ≈ b(μ_{k+1}) (μ_j/μ_{k+1})^ρ. Here m_i = log μ_i - v_i/(2μ_i²) are the exact
+    second-order locations of log E_(i) used by :func:`weibull_tail` (μ_i, v_i: mean and
+    variance of the i-th largest of n standard exponentials), where the paper uses
+    log log(n/j) (the first-order value; its spacing is ≈ 1/(j log(n/j))). θ and
+    β = b(μ_{k+1}) are fitted jointly by least squares,
+
+        Z_j = θ + β x_j + ε_j,   x_j = (μ_j / μ_{k+1})^ρ,
+
+    and θ̂ is the intercept. The bias term b of the normal (ρ = -1 up to a logarithmic
+    factor) and of the Gumbel (ρ = -1) is then absorbed by β; the price is variance:
+    the regressor x_j varies only by a factor μ_1/μ_{k+1} ≈ log n / log(n/k), so SE(θ̂)
+    is of order θ log(n/k)/√k instead of θ/√k (the rate is √k/log(n/k), not √k), and the
+    default k is larger, round(n^0.7), than the plain estimator's n^0.6.
+
+    Standard error. θ̂ = Σ_j c_j Z_j is linear in the log-spacings, hence in log X_(i):
+    θ̂ = Σ_{i<=k+1} a_i log X_(i). With the fitted local coefficient
+    θ_i = θ̂ + β̂ (μ_i/μ_{k+1})^ρ, log X_(i) - E[log X_(i)] ≈ θ_i (log E_(i) - log μ_i), and
+    the delta method on the Rényi representation gives Var θ̂ (see ``_linear_log_sd``).
+    The 95% interval is θ̂ ± 1.96 SE.
+
+    At the default k, on 200 samples per cell (seeds 0-199 of the package's samplers;
+    binomial SE of a coverage 1.5 points), mean θ̂ / mean SE / coverage of the 95% interval:
+
+    ============  ===================  ===================  ===================
+    law (θ)       n = 10^3             n = 10^4             n = 10^5
+    ============  ===================  ===================  ===================
+    normal (1/2)  0.453 / 0.28 / 96%   0.485 / 0.13 / 96%   0.502 / 0.065 / 96%
+    Weibull(2)    0.491 / 0.17 / 95%   0.494 / 0.09 / 96%   0.498 / 0.046 / 96%
+    exponential   0.982 / 0.33 / 95%   0.989 / 0.18 / 96%   0.996 / 0.091 / 96%
+    Gumbel (1)    0.926 / 0.34 / 93%   0.953 / 0.18 / 94%   0.977 / 0.091 / 93%
+    Weibull(0.5)  1.964 / 0.66 / 95%   1.977 / 0.35 / 96%   1.991 / 0.182 / 96%
+    ============  ===================  ===================  ===================
+
+    The SE agrees with the replicates' standard deviation within 16% in every cell. The
+    plain estimator at its own k = n^0.6 covers the normal's θ 0% of the time at every n.
+    With k = n^0.8 the residual (third-order) bias of the normal and the Gumbel returns
+    (coverage 79-91%); with k = n^0.6 the coverage is 94-97% but the SE about 1.5 times
+    that at n^0.7.
+
+    Parameters
+    ----------
+    samples : array_like
+        One-dimensional array of at least 50 finite real numbers.
+    k : int, optional
+        Number of upper order statistics, 3 <= k <= n - 2. Default round(n^0.7).
+    rho : float
+        Second-order index ρ assumed for b, in [-10, 0) (default -1, the paper's choice).
+
+    Returns
+    -------
+    ReducedBiasWeibullTailEstimate
+
+    Raises
+    ------
+    ValueError
+        If ``samples`` is not a 1-D array of at least 50 finite numbers, ``k`` is not an
+        integer in [3, n - 2], or ``rho`` is not a real number in [-10, 0).
+
+    Notes
+    -----
+    Like :func:`weibull_tail` it needs X_(k+1) > 0 (``nan`` with a ``reason`` otherwise)
+    and is invariant under X → cX but not under shifts. It does not remove the bias of
+    laws outside the model, e.g. the lognormal (θ = ∞: θ̂ grows with n).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> est = weibull_tail_reduced_bias(rng.standard_normal(100_000))
+    >>> est.k, bool(est.ci_low < 0.5 < est.ci_high)
+    (3162, True)
+    """
+    xs = upper_order_statistics(samples, name="samples", min_size=MIN_SIZE)
+    n = xs.size
+    rho = real("rho", rho, low=-10.0, high=0.0, high_open=True)
+    k, k_rule = _choose_k(n, k, REDUCED_BIAS_K_EXPONENT, 3)
+    threshold = float(xs[k])
+    nan = float("nan")
+    if threshold <= 0.0:
+        positive = int(np.count_nonzero(xs > 0.0))
+        return ReducedBiasWeibullTailEstimate(
+            nan, nan, nan, nan, nan, rho, k, n, threshold, k_rule,
+            f"the estimator takes logarithms of the k + 1 = {k + 1} largest values, but only "
+            f"{positive} of the {n} values are > 0 (X_(k+1) = {threshold:g}); shift the sample "
+            "or use a smaller k")
+    mu, v = _exponential_moments(n, k)
+    m = np.log(mu) - v / (2.0 * mu * mu)
+    logs = np.log(xs[: k + 1])
+    z = (logs[:k] - logs[1:]) / (m[:k] - m[1:])
+    x_all = (mu / mu[k]) ** rho  # x_i for i = 1 .. k+1 (x_{k+1} = 1)
+    x = x_all[:k]
+    xc = x - x.mean()
+    sxx = float(xc @ xc)  # > 0: μ_j is strictly decreasing in j, so x_j is not constant
+    c = 1.0 / k - x.mean() * xc / sxx  # θ̂ = Σ_j c_j Z_j (the intercept of the OLS fit)
+    theta = float(c @ z)
+    beta = float(xc @ z / sxx)
+    # θ̂ = Σ_i a_i log X_(i) with a_i = c_i/w_i - c_{i-1}/w_{i-1}
+    cw = c / (m[:k] - m[1:])
+    a = np.zeros(k + 1)
+    a[:k] += cw
+    a[1:] -= cw
+    local = theta + beta * x_all
+    se = _linear_log_sd(a * local, mu, v)
+    if not (math.isfinite(theta) and math.isfinite(se)):
+        return ReducedBiasWeibullTailEstimate(nan, nan, nan, nan, nan, rho, k, n, threshold, k_rule,
+                                              "the regression overflowed")
+    return ReducedBiasWeibullTailEstimate(theta, se, theta - _Z95 * se, theta + _Z95 * se, beta, rho, k,
+                                          n, threshold, k_rule)
+
+
+__all__ = ["DEFAULT_RHO", "K_EXPONENT", "REDUCED_BIAS_K_EXPONENT", "ReducedBiasWeibullTailEstimate",
+           "WeibullTailEstimate", "default_k", "weibull_tail", "weibull_tail_reduced_bias"]
