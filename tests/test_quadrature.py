@@ -51,3 +51,27 @@ def test_log_integral_of_a_power_tail():
     # ∫_1^∞ x^{-1.5} dx = 2, a heavy integrand over twelve decades and more
     value = log_integral_exp(lambda x: -1.5 * math.log(x), 1.0, math.inf, x0=2.0)
     assert value == pytest.approx(math.log(2.0), rel=1e-12)
+
+
+def test_peak_narrower_than_double_resolution_gives_its_height():
+    """Weibull with shape just above 1 at a large s: the integrand of K peaks at z* ~ e^126 with
+    a width far below the spacing of doubles there. The answer is the saddle-point value
+    h(z*) + ½ log(2π/|h''(z*)|) (mpmath, 60 digits), whose correction is below K's rounding."""
+    mp = pytest.importorskip("mpmath")
+    shape, scale, s = 1.0246975388688997, 0.34512379040720353, 67.13594767854819
+    with mp.workdps(60):
+        k, u = mp.mpf(shape), mp.mpf(s) * mp.mpf(scale)
+        z = mp.findroot(lambda z: (k - 1) / z - k * z ** (k - 1) + u, (u / k) ** (1 / (k - 1)))
+        h = mp.log(k) + (k - 1) * mp.log(z) - z**k + u * z
+        h2 = -(k - 1) / z**2 - k * (k - 1) * z ** (k - 2)
+        want = float(h + mp.log(mp.sqrt(2 * mp.pi / abs(h2))))
+    got = D.Weibull(shape=shape, scale=scale).cgf(s)
+    assert got == pytest.approx(want, rel=1e-13)
+
+
+def test_unresolvable_peak_with_a_moderate_height_is_an_error():
+    def g(x):
+        return -1e30 * (x - 0.3) ** 2  # width 1e-15 around 0.3, height 0: log w matters
+
+    with pytest.raises(ArithmeticError, match="narrower than double precision"):
+        log_integral_exp(g, -1.0, 1.0, x0=0.0)

@@ -17,6 +17,10 @@ import numpy as np
 
 FAR = 746.0  # nats below the maximum: exp(g - gmax) underflows to 0 beyond
 _RTOL = 1e-13
+#: a peak narrower than this many doubles at its mode is beyond the reach of quadrature nodes
+MIN_PEAK_ULPS = 2.0**10
+#: |log w| for any double w = ∫ exp(g - max g) over limits that are doubles: below 745 + 710
+LOG_WIDTH_BOUND = 1500.0
 
 
 def log_integral_exp(g, lo, hi, *, x0, width=1.0, slope=0.0, exp_slope=False):
@@ -54,6 +58,16 @@ def log_integral_exp(g, lo, hi, *, x0, width=1.0, slope=0.0, exp_slope=False):
     gmax = _safe(shifted, mode)
     if not math.isfinite(gmax):
         return gmax
+    if math.ulp(peak) > 2 * LOG_WIDTH_BOUND:
+        # the integral is e^peak times the peak's width w, and |log w| < LOG_WIDTH_BOUND for any
+        # double width and limits: below the rounding of peak itself, which is then the answer
+        # (and the only one: the rounding of g hides the peak's shape from any node)
+        return peak
+    half_width = max(_first_step(shifted, mode, gmax, lo, -1.0, width),
+                     _first_step(shifted, mode, gmax, hi, +1.0, width))
+    if half_width < MIN_PEAK_ULPS * math.ulp(mode):
+        raise ArithmeticError("log-space quadrature: the integrand's peak (near "
+                              f"{mode!r}) is narrower than double precision resolves")
     result = slope * scale + _log_integral_around(shifted, lo, hi, mode, gmax, width)
     if math.isnan(result):
         raise ArithmeticError("log-space quadrature: the integrand peaks beyond the range of "
@@ -133,10 +147,9 @@ def _argmax(g, lo, hi, x0, width):
     return float(xs[k]), float(values[k])
 
 
-def _ladder(g, mode, gmax, end, direction, width):
-    """Points mode + direction·h·2^k, k = 0, 1, ..., up to where g <= gmax - FAR, then
-    ``end`` (always the last point). h starts at ``width`` and is halved first until g at
-    mode + h is within 1 nat of the top, so that the first piece resolves the peak."""
+def _first_step(g, mode, gmax, end, direction, width):
+    """``width`` halved until mode + direction·step is inside the limits and g there is within
+    1 nat of the top: the peak's half-width on that side (tiny where the mode is a limit)."""
     def beyond(x):
         return x >= end if direction > 0 else x <= end
 
@@ -144,6 +157,17 @@ def _ladder(g, mode, gmax, end, direction, width):
     while step > 1e-300 * max(1.0, abs(mode)) and (
             beyond(mode + direction * step) or _safe(g, mode + direction * step) < gmax - 1.0):
         step *= 0.5
+    return step
+
+
+def _ladder(g, mode, gmax, end, direction, width):
+    """Points mode + direction·h·2^k, k = 0, 1, ..., up to where g <= gmax - FAR, then
+    ``end`` (always the last point). h starts at ``width`` and is halved first until g at
+    mode + h is within 1 nat of the top, so that the first piece resolves the peak."""
+    def beyond(x):
+        return x >= end if direction > 0 else x <= end
+
+    step = _first_step(g, mode, gmax, end, direction, width)
     points = []
     while step < 1e300:
         x = mode + direction * step
