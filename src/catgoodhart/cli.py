@@ -126,6 +126,45 @@ def _cmd_tails(args):
     return 0
 
 
+def _cmd_figures(args):
+    from catgoodhart._progress import progress_bar
+    from catgoodhart.viz import FIGURES, make_figures
+
+    with progress_bar(not args.quiet) as bar:
+        task = bar.add_task("figures", total=len(args.only or FIGURES))
+
+        def step(done, total, name):
+            bar.update(task, completed=done, description=f"figure {name}")
+
+        try:
+            paths = make_figures(args.out, only=args.only, fast=args.fast, progress=step)
+        except ValueError as e:
+            raise _UsageError(str(e)) from e
+    for path in paths:
+        print(path)
+    return 0
+
+
+def _cmd_reproduce(args):
+    from catgoodhart.reproduce import reproduce
+
+    try:
+        result = reproduce(figures_dir=args.out, report=args.report, checks=args.checks,
+                           figures=not args.skip_figures, fast=args.fast, progress=not args.quiet)
+    except ValueError as e:
+        raise _UsageError(str(e)) from e
+    width = max(len(o.name) for o in result.outcomes)
+    for o in result.outcomes:
+        print(f"{o.name:<{width}}  {o.verdict}")
+    if result.figures:
+        print(f"wrote {len(result.figures)} figure files")
+    print(f"wrote {result.report}")
+    for o in result.outcomes:
+        if o.error:
+            print(f"{o.name} raised:\n{o.error}", file=sys.stderr)
+    return 1 if result.errors else 0
+
+
 def _seed(text):
     try:
         value = int(text)
@@ -182,6 +221,23 @@ def build_parser():
     p.add_argument("--drop-nonfinite", action="store_true",
                    help="drop NaN and infinite entries instead of refusing the file")
     p.set_defaults(func=_cmd_tails)
+
+    p = sub.add_parser("figures", help="draw every figure and animation (PNG, GIF, MP4)")
+    p.add_argument("--out", default="figures", help="output folder (default figures/)")
+    p.add_argument("--only", action="append", metavar="NAME",
+                   help="draw only this figure; repeat for several (names: see the README)")
+    p.add_argument("--fast", action="store_true", help="fewer frames and points (a quick preview)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_figures)
+
+    p = sub.add_parser("reproduce", help="redraw every figure and check every paper claim (REPORT.md)")
+    p.add_argument("--out", help="figure folder (default: the repository's figures/)")
+    p.add_argument("--report", help="report file (default: the repository's paper_checks/REPORT.md)")
+    p.add_argument("--checks", help="folder of check scripts (default: the repository's paper_checks/)")
+    p.add_argument("--skip-figures", action="store_true", help="only run the paper checks")
+    p.add_argument("--fast", action="store_true", help="figures at preview quality")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_reproduce)
     return parser
 
 
