@@ -238,6 +238,10 @@ def build_parser():
     p.add_argument("--fast", action="store_true", help="figures at preview quality")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_reproduce)
+
+    from catgoodhart.probe.cli import register as register_probe
+
+    register_probe(sub)
     return parser
 
 

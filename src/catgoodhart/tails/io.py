@@ -39,13 +39,15 @@ def read_samples(path, *, column=None, key=None, drop_nonfinite=False):
         array, or one named ``rewards``), ``.csv`` / ``.tsv`` (the column ``column``: a header
         name, or a 0-based index; by default the only column or one named ``rewards``), or
         any other suffix: plain text, one number a line (blank lines and lines starting with
-        ``#`` are skipped).
+        ``#`` are skipped). A ``catgoodhart probe`` run folder reads its ``rewards.npy``.
     column, key : str, optional
         Which column (text tables) or array (``.npz``) to read.
     drop_nonfinite : bool
         Drop NaN and infinite entries instead of refusing the file.
     """
     path = os.fspath(path)
+    if os.path.isdir(path) and os.path.isfile(os.path.join(path, "run.json")):
+        path = os.path.join(path, "rewards.npy")  # a probe run folder: its rewards
     if not os.path.isfile(path):
         raise ValueError(f"{path}: no such file")
     suffix = os.path.splitext(path)[1].lower()
