@@ -70,7 +70,7 @@ def _meta(n=10, batch_size=4, probe="random", seed=5):
 
 
 def test_store_commits_batches_and_refuses_overwrite(tmp_path):
-    out = tmp_path / "run"
+    out = tmp_path / "runs" / "run"  # missing parent folders are created
     store = RunStore.create(out, _meta(), lock=True)
     assert store.n_batches == 3 and store.pending_batches() == [0, 1, 2]
     store.write_batch(1, {"rewards": np.arange(4.0) + 4, "tokens": np.ones((4, 3), dtype=np.int64)})

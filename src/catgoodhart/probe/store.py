@@ -113,8 +113,9 @@ class RunStore:
         if os.path.lexists(path):
             raise ValueError(f"{path}: already exists; pass --resume to continue it, or choose another --out")
         parent = os.path.dirname(os.path.abspath(path))
-        if not os.path.isdir(parent):
-            raise ValueError(f"{path}: its folder {parent} does not exist")
+        if os.path.lexists(parent) and not os.path.isdir(parent):
+            raise ValueError(f"{path}: {parent} is not a folder")
+        os.makedirs(parent, exist_ok=True)
         os.mkdir(path)
         os.mkdir(os.path.join(path, _BATCH_DIR))
         now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
