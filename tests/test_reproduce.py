@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from catgoodhart._files import write_text_atomically
 from catgoodhart.cli import main
 from catgoodhart.reproduce import (
     VERDICTS,
@@ -16,7 +17,6 @@ from catgoodhart.reproduce import (
     report_markdown,
     reproduce,
     run_script,
-    write_text_atomically,
 )
 
 CHECKS = Path(__file__).resolve().parents[1] / "paper_checks"

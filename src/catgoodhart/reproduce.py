@@ -16,11 +16,11 @@ row per script, then the details of each.
 import importlib.util
 import math
 import os
-import tempfile
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from catgoodhart._files import write_text_atomically
 from catgoodhart._progress import progress_bar
 from catgoodhart._results import Result
 
@@ -174,21 +174,6 @@ def report_markdown(outcomes):
     return "\n".join(lines) + "\n"
 
 
-def write_text_atomically(path, text):
-    """Write ``text`` to ``path`` through a temporary file in the same folder: an interrupted
-    write leaves any existing file as it was."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
 @dataclass(frozen=True, repr=False)
 class ReproduceResult(Result):
     """What ``reproduce`` wrote: the figure files, the report, and each script's outcome."""
@@ -224,11 +209,10 @@ def reproduce(*, figures_dir=None, report=None, checks=None, figures=True, fast=
     -------
     ReproduceResult
     """
-    if checks is None or (figures and figures_dir is None) or report is None:
-        root = repository_root() if checks is None else Path(checks).resolve().parent
-        checks = root / "paper_checks" if checks is None else checks
-        figures_dir = root / "figures" if figures_dir is None else figures_dir
-        report = root / "paper_checks" / "REPORT.md" if report is None else report
+    root = repository_root() if checks is None else Path(checks).resolve().parent
+    checks = root / "paper_checks" if checks is None else checks
+    figures_dir = root / "figures" if figures_dir is None else figures_dir
+    report = root / "paper_checks" / "REPORT.md" if report is None else report
     scripts = find_scripts(checks)
     names = []
     if figures:

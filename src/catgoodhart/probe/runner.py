@@ -1,5 +1,6 @@
 """The batch loop shared by the probes: seeds per batch, progress bar, resume, interruption."""
 
+import os
 import secrets
 import time
 from dataclasses import dataclass
@@ -52,7 +53,7 @@ def run_batches(meta, out, work, *, resume=False, quiet=False, max_batches=None,
     """
     if max_batches is not None:
         max_batches = count("max_batches", max_batches)
-    if resume and _exists(out):
+    if resume and os.path.lexists(out):
         store = RunStore.resume(out, meta, lock=True)
     else:
         store = RunStore.create(out, meta, lock=True)
@@ -81,12 +82,6 @@ def run_batches(meta, out, work, *, resume=False, quiet=False, max_batches=None,
         store.unlock()
     return ProbeRun(store.path, meta["probe"], store.n, int(store.meta["n_done"]),
                     bool(store.meta["complete"]), ran, time.perf_counter() - began, int(meta["seed"]))
-
-
-def _exists(path):
-    import os
-
-    return os.path.lexists(path)
 
 
 def text_array(texts):

@@ -169,11 +169,10 @@ def main(argv=None):
         task = bar.add_task("calibrating", total=args.seeds * len(LAWS) * len(args.sizes))
         table = calibrate(args.seeds, args.sizes, workers=args.workers,
                           progress=lambda done, total: bar.update(task, completed=done))
+    from catgoodhart._files import write_text_atomically
+
     text = markdown(table, args.seeds, args.sizes)
-    tmp = args.out + ".partial"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, args.out)  # a finished table or none: an interrupted run overwrites nothing
+    write_text_atomically(args.out, text)  # a finished table or none: an interruption overwrites nothing
     sys.stdout.write(text)
     return 0
 
