@@ -6,8 +6,10 @@ Kwa, Thomas & Garriga-Alonso (arXiv 2407.14503), proof of Theorem 1 and Figure 3
     E_P[X]   = (1 - p) E_Q[X | X <= t] + p E_Q[X | X > t],
     KL(P‖Q)  = (1 - p) log((1 - p) / F(t)) + p log(p / F̄(t)).
 
-Everything is evaluated from the base law's closed forms in log space
-(``logsf``, ``conditional_mean_upper``), so t = 10^8 and beyond stays exact, and
+Both conditional means are computed directly from the base law's closed forms, in log
+space where a tail underflows (``conditional_mean_lower``, ``conditional_mean_upper``), so
+neither low thresholds, where F(t) is tiny, nor t = 10^8 and beyond lose digits; the KL is
+written so that it keeps its digits as p approaches F̄(t) (``threshold_kl``), and
 ``threshold_curve`` does it for 10^5 thresholds at once.
 """
 
@@ -16,9 +18,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from catgoodhart import _validation
 from catgoodhart._logquad import log_integral_exp
 from catgoodhart._results import Result
-from catgoodhart.distributions._base import Distribution, _quiet
+from catgoodhart.distributions._base import Distribution, _quiet, _scalar
+from catgoodhart.distributions._special import log1pmx
+
+#: below this relative distance of p from the smaller tail mass, the KL is taken from the
+#: tail masses in mpmath: in doubles its relative error is about 2 eps / |p/F̄(t) - 1|
+_NEAR_IDENTITY = 1e-3
 
 
 @_quiet
@@ -29,17 +37,56 @@ def _log_cdf_sf(dist, t):
     return log_cdf, log_sf
 
 
-@_quiet
 def conditional_means(dist, t):
-    """(E[X | X <= t], E[X | X > t]); the lower one is (μ - F̄(t) E[X | X > t]) / F(t),
-    ``nan`` where μ is not finite."""
-    t = np.asarray(t, dtype=float)
-    log_cdf, log_sf = _log_cdf_sf(dist, t)
-    upper = np.asarray(dist.conditional_mean_upper(t), dtype=float)
-    mu = dist.mean
-    if not math.isfinite(mu):
-        return np.full(t.shape, math.nan), upper
-    return (mu - np.exp(log_sf) * upper) / np.exp(log_cdf), upper
+    """(E[X | X <= t], E[X | X > t]), each computed directly (no difference of two means)."""
+    return (np.asarray(dist.conditional_mean_lower(t), dtype=float),
+            np.asarray(dist.conditional_mean_upper(t), dtype=float))
+
+
+def _kl_and_distance(p, log_cdf, log_sf):
+    """The KL of ``threshold_kl`` and the relative distance of p from the smaller tail mass
+    (a where F̄(t) <= 1/2, b otherwise), which sets the KL's sensitivity to that mass."""
+    p, log_cdf, log_sf = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (p, log_cdf, log_sf)))
+    with np.errstate(all="ignore"):
+        a = np.expm1(np.log(p) - log_sf)  # p/F̄ - 1
+        b = np.expm1(np.log1p(-p) - log_cdf)  # (1 - p)/F - 1
+        near = (np.abs(a) < 1) & (np.abs(b) < 1)
+        stable = -a * b + p * log1pmx(np.where(near, a, 0.0)) + (1 - p) * log1pmx(np.where(near, b, 0.0))
+        upper = np.where(p > 0, p * (np.log(p) - log_sf), 0.0)
+        lower = np.where(p < 1, (1 - p) * (np.log1p(-p) - log_cdf), 0.0)
+        kl = np.maximum(np.where(near, stable, upper + lower), 0.0)  # >= 0 but for rounding
+    return kl, np.where(log_sf <= -math.log(2.0), a, b)
+
+
+def threshold_kl(p, log_cdf, log_sf):
+    """KL(P_{t,p}‖Q) = p log(p/F̄) + (1 - p) log((1 - p)/F) from p and log F(t), log F̄(t).
+
+    With a = p/F̄ - 1, b = (1 - p)/F - 1 and ℓ(x) = log(1 + x) - x it equals
+    -a b + p ℓ(a) + (1 - p) ℓ(b), whose terms are all of the order of the KL as p -> F̄ (the
+    direct form cancels there); the direct form is used where |a| or |b| exceeds 1. p may be
+    0 or 1 (KL = -log F or -log F̄). The KL's relative sensitivity to the tail masses is
+    about 2/|a| (2/|b| where F̄ > 1/2): near p = F̄ the masses themselves must be exact.
+    """
+    return _scalar(_kl_and_distance(p, log_cdf, log_sf)[0])
+
+
+def _kl_in_mpmath(dist, t, p):
+    """KL of P_{t,p} with F̄(t) and F(t) in mpmath, at a precision that leaves 20 digits after
+    the cancellation of p against the tail mass."""
+    import mpmath
+
+    for dps in (50, 100, 200, 400):
+        with mpmath.workdps(dps):
+            mp = mpmath.mp
+            sf, cdf = dist._mp_tails(mp, t)
+            prob = mp.mpf(p)
+            distance = prob / sf - 1 if sf <= 0.5 else (1 - prob) / cdf - 1
+            if distance == 0:
+                return 0.0
+            if abs(distance) > mp.mpf(10) ** (20 - dps):
+                return float(prob * mp.log(prob / sf) + (1 - prob) * mp.log((1 - prob) / cdf))
+    raise ArithmeticError(f"KL of the threshold member at t = {t!r}, p = {p!r}: p equals F̄(t) to "
+                          "more than 380 digits")
 
 
 @_quiet
@@ -48,23 +95,31 @@ def _mean_and_kl(dist, t, p):
     t, p = np.broadcast_arrays(np.asarray(t, dtype=float), np.asarray(p, dtype=float))
     log_cdf, log_sf = _log_cdf_sf(dist, t)
     lower, upper = conditional_means(dist, t)
-    # +inf in the upper mean makes E_P[X] = +inf (unless the mean is undefined)
-    mean = np.where(np.isposinf(upper) & ~np.isnan(dist.mean), math.inf, (1 - p) * lower + p * upper)
-    kl = (1 - p) * (np.log1p(-p) - log_cdf) + p * (np.log(p) - log_sf)
+    mean = (1 - p) * lower + p * upper  # +inf where the upper tail has no mean
+    kl, distance = _kl_and_distance(p, log_cdf, log_sf)
+    if dist._mp_sf is not None:
+        kl = np.array(kl, dtype=float)
+        for index in map(tuple, np.argwhere(np.abs(distance) < _NEAR_IDENTITY)):
+            kl[index] = _kl_in_mpmath(dist, float(t[index]), float(p[index]))
     return mean, kl
 
 
 def _check(dist, t, p):
     if not isinstance(dist, Distribution):
         raise ValueError(f"`dist` must be a catgoodhart distribution, got {dist!r}")
-    t_arr = np.asarray(t, dtype=float)
-    p_arr = np.asarray(p, dtype=float)
+    t_arr = _validation.real_array("t", t)
+    p_arr = _validation.real_array("p", p)
     if t_arr.size == 0:
         raise ValueError("`t` must not be empty")
     if not np.all(np.isfinite(t_arr)):
         raise ValueError("`t` must be finite")
     if np.any(np.isnan(p_arr)) or np.any((p_arr <= 0) | (p_arr >= 1)):
         raise ValueError("`p` must lie in the open interval (0, 1)")
+    try:
+        np.broadcast_shapes(t_arr.shape, p_arr.shape)
+    except ValueError as e:
+        raise ValueError(f"`t` (shape {t_arr.shape}) and `p` (shape {p_arr.shape}) must broadcast "
+                         "to one shape") from e
     log_cdf, log_sf = _log_cdf_sf(dist, t_arr)
     if np.any(np.isneginf(log_sf)) or np.any(np.isneginf(log_cdf)):
         raise ValueError(f"`t` must satisfy 0 < F(t) < 1 for {dist!r} (0 < F̄(t) < 1 is needed "
@@ -175,6 +230,15 @@ class ThresholdDistribution(Distribution):
         m_t = float(self.base.partial_mean_upper(self.t))
         return np.where(x >= self.t, w_hi * m_x, w_lo * (m_x - m_t) + w_hi * m_t)
 
+    def _cond_mean_lower(self, x):
+        """At or below t, P given X <= x is Q given X <= x; above t, the base class's forms."""
+        x = np.asarray(x, dtype=float)
+        below = x <= self.t
+        out = np.where(below, self.base.conditional_mean_lower(np.where(below, x, self.t)), math.nan)
+        if np.any(~below):
+            out[~below] = super()._cond_mean_lower(x[~below])
+        return out
+
     def _cgf(self, s):
         lo, hi = self.base.support
         pieces = [log_integral_exp(lambda x: float(self.logpdf(x)), a, b, x0=0.5 * (a + b)
@@ -240,13 +304,12 @@ def threshold_curve(dist, *, t, p):
     ``p`` is a scalar, an array broadcast against ``t``, or a callable ``p(t)``
     (the paper's Figure 3 uses p = t^-0.8, its proof p = c/t).
     """
-    t_arr = np.asarray(t, dtype=float)
-    p_arr = np.asarray(p(t_arr) if callable(p) else p, dtype=float)
-    t_arr, p_arr = _check(dist, t_arr, p_arr)
+    t_arr = _validation.real_array("t", t)
+    t_arr, p_arr = _check(dist, t_arr, p(t_arr) if callable(p) else p)
     t_arr, p_arr = np.broadcast_arrays(t_arr, p_arr)
     mean, kl = _mean_and_kl(dist, t_arr, p_arr)
     return ThresholdCurve(base=repr(dist), t=t_arr.copy(), p=p_arr.copy(), mean=mean, kl=kl)
 
 
 __all__ = ["ThresholdCurve", "ThresholdDistribution", "conditional_means", "threshold_curve",
-           "threshold_distribution"]
+           "threshold_distribution", "threshold_kl"]

@@ -7,10 +7,15 @@ Kwa et al. arXiv 2407.14503 §3.3 and Theorem 4):
     E_π[U] = K'(λ),   KL(π‖Q) = λK'(λ) - K(λ),   objective = β K(λ),
     E_π[V] = E_Q[V e^{λU}] / E_Q[e^{λU}]  (= K_V'(λ) for U = X + V, X ⊥ V).
 
-Where K(λ) = ∞ the optimum does not exist, and the result says so instead of a number.
-The KL-constrained problem sup{E_P[U] : KL(P‖Q) <= ε} = inf_λ (K(λ) + ε)/λ is solved by
-the tilt whose KL is ε (``sup_mean_under_kl``); it is σ√(2ε) for N(μ, σ²) above μ and ∞
-for every ε > 0 when U is heavy-tailed.
+None of these is computed as a difference that cancels: the laws supply K/λ - E[U], K' - E[U]
+and the KL directly (``Distribution.tilt_terms``), and a finite base is tilted about its mean
+with e^x - 1 - x and x e^x - e^x + 1 for small λ and in log space for large λ, so that λ from
+1e-300 to 1e300 keeps its digits. Where K(λ) = ∞ (λ at or beyond the moment generating
+function's radius) the optimum does not exist, and the result says so instead of a number; a
+finite value beyond the range of doubles is ``inf`` and the reason says that it overflowed.
+The KL-constrained problem sup{E_P[U] : KL(P‖Q) <= ε} = inf_λ (K(λ) + ε)/λ is solved by the
+tilt whose KL is ε (``sup_mean_under_kl``); it is σ√(2ε) for N(μ, σ²) above μ and ∞ for every
+ε > 0 when U is heavy-tailed.
 """
 
 import math
@@ -22,6 +27,10 @@ from scipy import special
 from catgoodhart import _validation
 from catgoodhart._results import Result
 from catgoodhart.distributions._base import Distribution
+from catgoodhart.distributions._special import expm1mx, log1pmx, xexpm1mexpm1
+
+#: doubles end here: a λ whose KL would need more is reported, not searched for
+_LAMBDA_MAX = 1e300
 
 
 @dataclass(frozen=True)
@@ -56,13 +65,25 @@ class TiltResult(Result):
 
 @dataclass(frozen=True, repr=False)
 class SupMeanResult(Result):
-    """sup{E_P[U] : KL(P‖Q) <= kl} = inf_λ (K(λ) + kl)/λ and the λ attaining it."""
+    """sup{E_P[U] : KL(P‖Q) <= kl} = inf_λ (K(λ) + kl)/λ, its gain over E_Q[U] and the λ
+    attaining it."""
 
     base: str
     kl: float
     value: float
+    gain: float  # value - E_Q[U], computed directly (it does not cancel at tiny kl)
     lam: float | None
     reason: str
+
+
+@dataclass(frozen=True)
+class _Terms:
+    log_partition: float  # K(λ)
+    mean_reward: float  # K'(λ)
+    kl: float
+    objective: float  # K(λ)/λ
+    gain: float  # K'(λ) - E_Q[U]
+    mean_utility: float | None
 
 
 class _Diverges(Exception):
@@ -89,37 +110,60 @@ class _Discrete:
                                          or not np.all(np.isfinite(self.utility))):
             raise ValueError("`utility` must be finite and have the shape of the values")
         keep = self.probs > 0
-        self._log_p = np.log(self.probs[keep])
+        self._p = self.probs[keep]
+        self._log_p = np.log(self._p)
         self._u = self.values[keep]
         self._v = None if self.utility is None else self.utility[keep]
-        self.center = float(np.dot(self.probs[keep], self._u))
+        self.top = float(self._u.max())
+        # the mean of values up to ±1e308: a convex combination of halves cannot overflow
+        self.center = 2.0 * float(np.dot(self._p, 0.5 * self._u))
+        self.mean = self.center
 
     def __repr__(self):
         return f"discrete law on {self.values.size} points"
 
     def terms(self, lam):
-        """K, K', KL and E_π[V] exactly. Rewards are centred at E_Q[U] so that for small λ
-        K_c = log Σ p (e^{λ(u - ū)}) = log1p(Σ p expm1(λ(u - ū))) keeps its digits."""
-        x = lam * (self._u - self.center)
-        if np.max(np.abs(x)) < 1.0:
-            k_c = math.log1p(float(np.dot(np.exp(self._log_p), np.expm1(x))))
-        else:
-            k_c = float(special.logsumexp(self._log_p + x))
-        weights = np.exp(self._log_p + x - k_c)
-        weights /= weights.sum()
-        prime_c = float(np.dot(weights, self._u - self.center))
-        kl = lam * prime_c - k_c
-        mean_v = None if self._v is None else float(np.dot(weights, self._v))
-        return k_c + lam * self.center, self.center + prime_c, max(kl, 0.0), mean_v
+        """K, K', KL, K/λ, K' - E_Q[U] and E_π[V] exactly.
+
+        Small tilts (λ|u - c| < 1 everywhere, c the mean): with x = λ(u - c), w = Σ p x +
+        Σ p ψ(x) (ψ(x) = e^x - 1 - x) and C = Σ p χ(x) (χ(x) = x e^x - e^x + 1 >= 0),
+        K = λc + log1p(w), KL = C/(1 + w) + ℓ(-w/(1 + w)) (ℓ(a) = log1p(a) - a), both free of the
+        first-order terms that cancel. Otherwise the softmax in log space about the top value.
+        """
+        with np.errstate(over="ignore", invalid="ignore"):
+            x = lam * (self._u - self.center)
+        if np.all(np.abs(x) < 1.0):
+            s1 = float(np.dot(self._p, x))
+            w = s1 + float(np.dot(self._p, expm1mx(x)))
+            t = float(np.dot(self._p, x * np.expm1(x)))
+            m0 = 1.0 + w
+            k_c = math.log1p(w)
+            kl = float(np.dot(self._p, xexpm1mexpm1(x))) / m0 + float(log1pmx(-w / m0))
+            gain = (t - s1 * w) / (lam * m0)
+            shift = float(np.dot(self._p, self._u - self.center))  # E_Q[U] - c, as rounded
+            weights = self._p * np.exp(x) / m0
+            mean_v = None if self._v is None else float(np.dot(weights, self._v))
+            return _Terms(lam * self.center + k_c, self.center + shift + gain, max(kl, 0.0),
+                          self.center + k_c / lam, gain, mean_v)
+        with np.errstate(over="ignore", invalid="ignore"):
+            lw = self._log_p + lam * (self._u - self.top)  # -inf where u - top overflows
+        lw = np.where(np.isnan(lw), -np.inf, lw)
+        log_z = float(special.logsumexp(lw))
+        pi = np.exp(lw - log_z)
+        mean = float(np.dot(pi, self._u))
+        with np.errstate(over="ignore", invalid="ignore"):
+            kl = float(np.sum(np.where(pi > 0, pi * (lw - log_z - self._log_p), 0.0)))
+            k = lam * self.top + log_z
+        mean_v = None if self._v is None else float(np.dot(pi, self._v))
+        return _Terms(k, mean, max(kl, 0.0), self.top + log_z / lam, mean - self.mean, mean_v)
 
     def kl_limit(self):
         """KL of the tilt as λ -> ∞: all mass on the top value, -log Q(top)."""
-        top = self._u == self._u.max()
-        return -math.log(float(np.exp(self._log_p[top]).sum()))
+        return -math.log(float(self._p[self._u == self.top].sum()))
 
 
 def _as_base(base, utility):
-    """Normalize the accepted bases; returns (kind, object)."""
+    """Normalize the accepted bases."""
     if isinstance(base, (Distribution, IndependentSum)):
         if utility is not None:
             raise ValueError("`utility` is for discrete or empirical bases; for a continuous "
@@ -144,27 +188,38 @@ def _divergence_reason(dist, lam):
 
 
 def _terms(base, lam):
-    """(K, K', KL, E_π[V]) at λ, or raise _Diverges."""
+    """The tilt's terms at λ > 0, or raise _Diverges where E_Q[e^{λU}] = ∞."""
     if isinstance(base, _Discrete):
         return base.terms(lam)
     if isinstance(base, IndependentSum):
-        kx, px, klx, _ = _terms(base.X, lam)
-        kv, pv, klv, _ = _terms(base.V, lam)
-        return kx + kv, px + pv, klx + klv, pv
-    k, prime, kl = base.tilt_terms(lam)
-    if not math.isfinite(k):
+        x, v = _terms(base.X, lam), _terms(base.V, lam)
+        return _Terms(x.log_partition + v.log_partition, x.mean_reward + v.mean_reward, x.kl + v.kl,
+                      x.objective + v.objective, x.gain + v.gain, v.mean_reward)
+    if not lam < _radius(base):
         raise _Diverges(_divergence_reason(base, lam))
-    return k, prime, kl, None
+    with np.errstate(over="ignore", invalid="ignore"):
+        k, prime, kl, objective, gain = base.tilt_terms(lam)
+    return _Terms(k, prime, kl, objective, gain, None)
+
+
+_FIELDS = {"log_partition": "K(λ)", "mean_reward": "E_π[U]", "kl": "KL(π‖Q)",
+           "objective": "β K(λ)"}
 
 
 def _result(base, lam):
     beta = 1.0 / lam
     try:
-        k, prime, kl, mean_v = _terms(base, lam)
+        terms = _terms(base, lam)
     except _Diverges as e:
         return TiltResult(repr(base), beta, lam, False, str(e), None, None, None, None, None)
-    return TiltResult(repr(base), beta, lam, True, "the optimum π ∝ Q·exp(U/β) exists",
-                      k, prime, kl, mean_v, beta * k)
+    reason = "the optimum π ∝ Q·exp(U/β) exists"
+    overflowed = [label for name, label in _FIELDS.items() if math.isinf(getattr(terms, name))]
+    if overflowed:
+        verb, pronoun = ("exceeds", "it is") if len(overflowed) == 1 else ("exceed", "they are")
+        reason += (f"; {', '.join(overflowed)} {verb} the largest double (about 1.8e308), shown as "
+                   f"inf: {pronoun} finite")
+    return TiltResult(repr(base), beta, lam, True, reason, terms.log_partition, terms.mean_reward,
+                      terms.kl, terms.mean_utility, terms.objective)
 
 
 def tilt(base, *, beta, utility=None):
@@ -188,9 +243,10 @@ def tilt(base, *, beta, utility=None):
     beta = _validation.real("beta", beta, low=0.0, low_open=True, allow_inf=True)
     base = _as_base(base, utility)
     if math.isinf(beta):  # no optimization: π = Q
-        k, prime, kl, mean_v = _terms(base, 0.0) if isinstance(base, _Discrete) else (
-            0.0, _mean_of(base), 0.0, _mean_of(base.V) if isinstance(base, IndependentSum) else None)
-        return TiltResult(repr(base), beta, 0.0, True, "β = ∞: π = Q", 0.0, prime, 0.0, mean_v, 0.0)
+        mean_v = (float(np.dot(base._p, base._v)) if isinstance(base, _Discrete) and base._v is not None
+                  else base.V.mean if isinstance(base, IndependentSum) else None)
+        return TiltResult(repr(base), beta, 0.0, True, "β = ∞: π = Q", 0.0, _mean_of(base), 0.0,
+                          mean_v, _mean_of(base))
     return _result(base, 1.0 / beta)
 
 
@@ -205,19 +261,36 @@ def _radius(base):
     if isinstance(base, _Discrete):
         return math.inf
     if isinstance(base, IndependentSum):
-        return min(base.X.mgf_radius, base.V.mgf_radius)
-    return base.mgf_radius
+        return min(_radius(base.X), _radius(base.V))
+    radius = base.mgf_radius
+    return base._radius_right if radius is None else radius  # an unknown fact raises, saying which
 
 
 def _kl_at(base, lam):
     try:
-        return _terms(base, lam)[2]
+        return _terms(base, lam).kl
     except _Diverges:
         return math.inf
 
 
+def _spread(base):
+    """A standard deviation of U under Q where finite (1 otherwise): the scale of λ ≈ √(2ε)/σ."""
+    if isinstance(base, _Discrete):
+        var = float(np.dot(base._p, (base._u - base.center) ** 2))
+    elif isinstance(base, IndependentSum):
+        var = base.X.var + base.V.var
+    else:
+        var = base.var
+    return math.sqrt(var) if math.isfinite(var) and var > 0 else 1.0
+
+
 def _solve_kl(base, kl):
-    """λ with KL(π_λ‖Q) = kl, or (None, reason) when the tilts never reach that KL."""
+    """(λ, "") with KL(π_λ‖Q) = kl, or (None, reason) where no tilt has that KL.
+
+    KL(π_λ) rises from 0 with λ. A bracket grows by factors of 4 from λ ≈ √(2 kl)/σ (halving
+    the distance to a finite radius), then Brent's method finds log λ from log KL, which is
+    nearly linear (slope 2 at small λ). KL values beyond the largest double bound the bracket
+    as "too large"."""
     from scipy import optimize
 
     radius = _radius(base)
@@ -227,21 +300,30 @@ def _solve_kl(base, kl):
     if isinstance(base, _Discrete) and kl >= base.kl_limit():
         return None, (f"KL of the optimal tilts tends to -log Q(max U) = {base.kl_limit():.10g} "
                       f"<= {kl:.10g} as β -> 0: the constraint does not bind")
-    hi = min(1.0, radius * 0.5)
+    start = min(math.sqrt(2.0 * kl) / _spread(base), _LAMBDA_MAX)
+    hi = start if start < radius else 0.5 * radius
     while _kl_at(base, hi) < kl:
-        nxt = hi * 2.0 if math.isinf(radius) else 0.5 * (hi + radius)
-        if nxt == hi or (math.isfinite(radius) and radius - nxt <= 1e-15 * radius) or nxt > 1e300:
-            return None, (f"KL of the optimal tilts stays below {kl:.10g} for every β > "
-                          f"{1 / radius if radius else math.inf:.10g}")
+        nxt = 4.0 * hi if math.isinf(radius) else min(4.0 * hi, 0.5 * (hi + radius))
+        if nxt > _LAMBDA_MAX or nxt == hi or (math.isfinite(radius) and radius - nxt <= 1e-15 * radius):
+            edge = f"β > {1 / radius:.10g}" if math.isfinite(radius) else f"β >= {1 / _LAMBDA_MAX:g}"
+            return None, f"KL of the optimal tilts stays below {kl:.10g} for every {edge}"
         hi = nxt
     lo = hi
-    while _kl_at(base, lo) > kl and lo > 1e-300:
-        lo *= 0.5
-    if _kl_at(base, lo) == kl:
-        return lo, ""
-    lam = optimize.brentq(lambda lg: _kl_at(base, math.exp(lg)) - kl, math.log(lo), math.log(hi),
-                          xtol=1e-15, rtol=4 * np.finfo(float).eps)
-    return math.exp(lam), ""
+    while _kl_at(base, lo) >= kl:
+        if lo < 1e-300:
+            return lo, ""
+        lo *= 0.25
+    while math.isinf(_kl_at(base, hi)):  # a finite upper end for the root finder
+        mid = math.sqrt(lo) * math.sqrt(hi)
+        if _kl_at(base, mid) >= kl:
+            hi = mid
+        else:
+            lo = mid
+    log_kl = math.log(kl)
+    # g = log(λ/hi) keeps |g| small, so that brentq's tolerance is relative to λ
+    root = optimize.brentq(lambda g: math.log(_kl_at(base, hi * math.exp(g))) - log_kl,
+                           math.log(lo / hi), 0.0, xtol=1e-16, rtol=4 * np.finfo(float).eps)
+    return hi * math.exp(root), ""
 
 
 def tilt_for_kl(base, *, kl, utility=None):
@@ -254,26 +336,45 @@ def tilt_for_kl(base, *, kl, utility=None):
     return _result(base, lam)
 
 
+def _upper_end(base):
+    if isinstance(base, IndependentSum):
+        return base.X.support[1] + base.V.support[1]
+    return base.support[1]
+
+
 def sup_mean_under_kl(base, *, kl, utility=None):
     """sup{E_P[U] : KL(P‖Q) <= kl} = inf_{λ>0} (K(λ) + kl)/λ (Donsker–Varadhan).
 
     The infimum is attained at the λ whose tilt has KL = kl, and equals that tilt's mean
-    (``value``); ``inf`` with the reason when U is heavy-tailed (Theorem 1). Where the tilts'
-    KL stays below ``kl`` the value is the limit at the edge of the domain (for a discrete
-    law: its largest value).
+    (``value``; ``gain`` = value - E_Q[U] without cancellation); ``inf`` with the reason when U
+    is heavy-tailed (Theorem 1). Where the tilts' KL stays below ``kl``: for a discrete law the
+    value is its largest value; for a law bounded above whose tilts would need λ beyond the
+    range of doubles, its upper end where the tilted mean already rounds to it; at a finite
+    radius, (K(r) + kl)/r.
     """
     kl = _validation.real("kl", kl, low=0.0, low_open=True)
     base = _as_base(base, utility)
+    mean = _mean_of(base)
     if _radius(base) == 0:
         _, reason = _solve_kl(base, kl)
-        return SupMeanResult(repr(base), kl, math.inf, None, reason)
+        return SupMeanResult(repr(base), kl, math.inf, math.inf, None, reason)
     lam, reason = _solve_kl(base, kl)
     if lam is not None:
-        _, prime, _, _ = _terms(base, lam)
-        return SupMeanResult(repr(base), kl, prime, lam,
+        terms = _terms(base, lam)
+        return SupMeanResult(repr(base), kl, terms.mean_reward, terms.gain, lam,
                              "attained by the exponential tilt with KL = kl")
     if isinstance(base, _Discrete):
-        return SupMeanResult(repr(base), kl, float(base.values[base.probs > 0].max()), math.inf, reason)
-    radius = _radius(base)  # tilts stop short of kl: the infimum sits at the radius
-    k = _terms(base, radius * (1 - 1e-12))[0]
-    return SupMeanResult(repr(base), kl, (k + kl) / radius, radius, reason)
+        return SupMeanResult(repr(base), kl, base.top, base.top - mean, math.inf, reason)
+    radius = _radius(base)
+    if math.isinf(radius):
+        edge = _terms(base, _LAMBDA_MAX)
+        top = _upper_end(base)
+        if math.isfinite(top) and edge.mean_reward >= top - math.ulp(top):
+            return SupMeanResult(repr(base), kl, top, top - mean, math.inf,
+                                 f"{reason}; the tilted mean reaches the upper end {top!r} of the "
+                                 "support to double precision before that")
+        raise ArithmeticError(f"sup_mean_under_kl: {reason}, and the tilted mean there "
+                              f"({edge.mean_reward!r}) is not yet the supremum")
+    terms = _terms(base, radius * (1 - 1e-12))  # tilts stop short of kl: the infimum is at the radius
+    value = (terms.log_partition + kl) / radius
+    return SupMeanResult(repr(base), kl, value, value - mean, radius, reason)

@@ -13,6 +13,7 @@ Hooks return ``inf`` where a moment diverges to +inf and ``nan`` where it is und
 
 import dataclasses
 import functools
+import itertools
 import math
 from typing import ClassVar
 
@@ -20,6 +21,7 @@ import numpy as np
 
 from catgoodhart import _random, _validation
 from catgoodhart._logquad import log_integral_exp
+from catgoodhart.distributions._special import log_expm1mx, log_x_expm1
 
 REAL = {}
 POSITIVE = {"low": 0.0, "low_open": True}
@@ -87,7 +89,79 @@ class Distribution:
     def _isf(self, q):
         return self._ppf(1.0 - q)
 
+    def _kinks(self):
+        """Interior points of the support where the density is not smooth."""
+        return ()
+
     def _cgf(self, s):
+        """K_Z(s) = s μ + s·excess(s) (``_tilt_z``) where the variance is finite, which keeps
+        the digits of K as s -> 0; the quadrature of e^{sz} f(z) otherwise (a mean set by a
+        far tail, as for Burr XII with c k near 1, is no centre to expand about)."""
+        if math.isfinite(self._var()):
+            return s * (self._mean() + self._tilt_z(s)[0])
+        return self._cgf_by_quadrature(s)
+
+    def _tilt_z(self, u):
+        """(excess, gain, KL) of the tilt P_u ∝ e^{uz} f(z) of the standard variable Z:
+        excess = K_Z(u)/u - μ, gain = K_Z'(u) - μ, KL(P_u‖Q) = u K_Z'(u) - K_Z(u), none of which
+        cancels as u -> 0.
+
+        Small tilts (|u| σ < 1) come from the centred integrals A = E[ψ(u(Z - μ))] and
+        T = E[u(Z - μ)(e^{u(Z - μ)} - 1)], ψ(y) = e^y - 1 - y, both of non-negative integrands:
+        excess = log1p(A)/u, gain = T/(u(1 + A)), KL = T/(1 + A) - log1p(A) (one bit lost in the
+        last difference); larger ones from K and K' by log-space quadrature, where KL = uK' - K
+        no longer cancels. Families override this with closed forms.
+        """
+        mu = self._mean()
+        var = self._var()
+        spread = math.sqrt(var) if math.isfinite(var) else float(self._isf(0.25) - self._ppf(0.25))
+        if u == 0:
+            return 0.0, 0.0, 0.0
+        if abs(u) * spread >= 1.0 or not math.isfinite(var):
+            k = self._cgf_by_quadrature(u)
+            prime = self._tilted_mean_by_quadrature(u)
+            return k / u - mu, prime - mu, u * prime - k
+        log_a = self._log_centred_integral(log_expm1mx, u, mu, spread)
+        log_t = self._log_centred_integral(log_x_expm1, u, mu, spread)
+        log1p_a = math.log1p(math.exp(log_a)) if log_a < 0 else log_a + math.log1p(math.exp(-log_a))
+        # excess and gain in logs, so that they survive where A and T underflow (u ~ 1e-200)
+        log_log1p_a = (log_a + math.log1p(-0.5 * math.exp(log_a)) if log_a < -20.0
+                       else math.log(log1p_a))
+        sign, log_u = math.copysign(1.0, u), math.log(abs(u))
+        ratio = math.exp(log_t - log1p_a)  # T / (1 + A)
+        return (sign * math.exp(log_log1p_a - log_u), sign * math.exp(log_t - log1p_a - log_u),
+                ratio - log1p_a)
+
+    def _log_centred_integral(self, log_h, u, mu, spread):
+        """log ∫ f(z) h(u(z - μ)) dz for h >= 0 with h(0) = 0, on pieces split at μ and at the
+        kinks (each piece unimodal); over v = log z where Z > 0, as in ``_cgf_by_quadrature``."""
+        lo, hi = self._support
+        edges = sorted({lo, hi, mu, *(k for k in self._kinks() if lo < k < hi)})
+        total = -math.inf
+        for a, b in itertools.pairwise(edges):
+            if lo >= 0:
+                def g(v):
+                    z = math.exp(v)
+                    if z <= 0:
+                        return -math.inf
+                    return float(self._logpdf(np.float64(z))) + v + log_h(u * (z - mu))
+
+                va = math.log(a) if a > 0 else -math.inf
+                vb = math.log(b) if b < math.inf else math.inf
+                x0 = 0.5 * (va + vb) if math.isfinite(va) and math.isfinite(vb) else (
+                    vb - 1.0 if math.isfinite(vb) else va + 1.0)
+                piece = log_integral_exp(g, va, vb, x0=x0, width=1.0)
+            else:
+                def g(z):
+                    return float(self._logpdf(np.float64(z))) + log_h(u * (z - mu))
+
+                x0 = 0.5 * (a + b) if math.isfinite(a) and math.isfinite(b) else (
+                    b - spread if math.isfinite(b) else a + spread)
+                piece = log_integral_exp(g, a, b, x0=x0, width=min(spread, b - a))
+            total = float(np.logaddexp(total, piece))
+        return total
+
+    def _cgf_by_quadrature(self, s):
         """K_Z(s) = log ∫ exp(log f(z) + s z) dz for one s inside the domain of convergence,
         by log-space quadrature; over u = log z when Z > 0, where a density that is infinite
         at 0 (Weibull shape < 1, Burr XII c < 1) becomes the smooth exp(log f(e^u) + u)."""
@@ -104,12 +178,12 @@ class Distribution:
         return log_integral_exp(lambda z: float(self._logpdf(np.float64(z))),
                                 lo, hi, x0=center, width=width, slope=s)
 
-    def _cgf_prime(self, s):
+    def _tilted_mean_by_quadrature(self, s):
         """K_Z'(s) = E[Z e^{sZ}] / E[e^{sZ}], the mean of the tilted law: log-space quadrature
         of the positive and negative parts (over u = log z when Z > 0)."""
         lo, hi = self._support
         center = float(self._ppf(0.5))
-        k = self._cgf(s)
+        k = self._cgf_by_quadrature(s)
         if lo >= 0:
             def g(u):
                 z = math.exp(u)
@@ -133,18 +207,34 @@ class Distribution:
             parts.append(math.exp(log_m - k))
         return parts[0] - parts[1]
 
+    # ----- survival and distribution functions in mpmath --------------------------------
+    #: families with textbook forms define ``_mp_sf(mp, z)`` and ``_mp_cdf(mp, z)`` of the standard
+    #: variable, for quantities whose condition number exceeds what doubles resolve
+    _mp_sf = None
+    _mp_cdf = None
+
+    def _mp_loc_scale(self, mp):
+        return mp.mpf(self._loc), mp.mpf(self._scale)
+
+    def _mp_tails(self, mp, t):
+        """(F̄(t), F(t)) as mpf at the context's precision, from the exact double t and the
+        exact parameters; None for a law without mpmath forms."""
+        if self._mp_sf is None:
+            return None
+        loc, scale = self._mp_loc_scale(mp)
+        z = (mp.mpf(float(t)) - loc) / scale
+        return self._mp_sf(mp, z), self._mp_cdf(mp, z)
+
     def tilt_terms(self, s):
-        """(K(s), K'(s), KL(P_s‖Q)) of the exponential tilt P_s ∝ e^{sx} Q, for one s in the
-        domain of K; KL = s K'(s) - K(s) is computed on the standard variable, where the
-        location cancels exactly. ``inf`` entries where E[e^{sX}] = ∞."""
-        k = float(self.cgf(s))
-        if not math.isfinite(k):
-            return math.inf, math.inf, math.inf
-        u = s * self._scale
-        with np.errstate(all="ignore"):
-            k_z = self._cgf(u) if u else 0.0
-            prime_z = float(self._cgf_prime(u)) if u else self._mean()
-        return k, float(self._loc + self._scale * prime_z), float(u * prime_z - k_z)
+        """(K(s), K'(s), KL(P_s‖Q), βK(s), K'(s) - E[X]) of the exponential tilt P_s ∝ e^{sx} Q
+        for one s inside the domain of K (s < mgf_radius), with β = 1/s: K = s(E[X] + σ·excess),
+        K' = E[X] + σ·gain on the standard variable (``_tilt_z``), so that none of them cancels as
+        s -> 0 and the location drops out of the KL exactly. A value beyond the range of doubles
+        is ``inf``; the caller decides divergence from the radius."""
+        excess, gain, kl = self._tilt_z(s * self._scale)
+        mean = self.mean
+        objective = mean + self._scale * excess
+        return s * objective, mean + self._scale * gain, kl, objective, self._scale * gain
 
     # ----- public, vectorized ----------------------------------------------------------
     @property
@@ -238,6 +328,74 @@ class Distribution:
         return self._partial_mean(z) / self._sf(z)
 
     @_quiet
+    def hazard(self, x):
+        """Hazard rate h(x) = f(x)/F̄(x) = -d log F̄(x)/dx, accurate far into the upper tail
+        (closed forms where log f - log F̄ would cancel, e.g. the normal's 1/Mills ratio)."""
+        return _scalar(self._hazard(self._z(x)) / self._scale)
+
+    def _hazard(self, z):
+        return np.exp(self._logpdf(z) - self._logsf(z))
+
+    def score(self, x):
+        """d log f(x)/dx, in closed form for every family here (central differences for laws
+        adapted from scipy)."""
+        with np.errstate(all="ignore"):
+            return _scalar(self._score(self._z(x)) / self._scale)
+
+    def _score(self, z):
+        z = np.asarray(z, dtype=float)
+        h = 1e-5 * (1.0 + np.abs(z))
+        return (self._logpdf(z + h) - self._logpdf(z - h)) / (2.0 * h)
+
+    @_quiet
+    def partial_mean_lower(self, t):
+        """E[X; X <= t] = ∫_{-∞}^t x dF(x) = F(t) E[X | X <= t]; 0 below the support,
+        ``-inf`` where the left tail has no mean. Computed directly (not as E[X] - E[X; X > t],
+        which cancels where F(t) is small)."""
+        cdf = np.asarray(self.cdf(t), dtype=float)
+        mean = np.asarray(self.conditional_mean_lower(t), dtype=float)
+        return _scalar(np.where(cdf > 0, cdf * np.where(cdf > 0, mean, 0.0), 0.0))
+
+    @_quiet
+    def conditional_mean_lower(self, t):
+        """E[X | X <= t] = loc + scale E[Z | Z <= z], finite where F(t) underflows (closed
+        forms in log space, or log-space quadrature); ``-inf`` where the left tail has no
+        mean, ``nan`` where F(t) = 0."""
+        return _scalar(self._loc + self._scale * self._cond_mean_lower(self._z(t)))
+
+    def _cond_mean_lower(self, z):
+        """E[Z | Z <= z]: (E[Z] - E[Z; Z > z]) / F(z) where F(z) >= 1/2 and the mean is finite
+        (nothing cancels there), log-space quadrature of z f(z) below z elsewhere. Families
+        override it with closed forms."""
+        z = np.asarray(z, dtype=float)
+        log_cdf = np.asarray(self._logcdf(z), dtype=float) * np.ones(z.shape)
+        mu = self._mean()
+        out = np.full(z.shape, math.nan)
+        inside = (z > self._support[0]) & (log_cdf > -math.inf)
+        upper = inside & (log_cdf >= -math.log(2.0)) & math.isfinite(mu)
+        if np.any(upper):
+            out[upper] = (mu - self._partial_mean(z[upper])) / np.exp(log_cdf[upper])
+        for index in map(tuple, np.argwhere(inside & ~upper)):
+            out[index] = self._cond_mean_lower_by_quadrature(float(z[index]), float(log_cdf[index]))
+        return out
+
+    def _cond_mean_lower_by_quadrature(self, z, log_cdf):
+        """(∫_lo^z x f(x) dx) / F(z), the positive and negative parts of x f(x) each by
+        log-space quadrature, so that both keep their digits far in the lower tail."""
+        lo = self._support[0]
+        width = float(self._isf(0.25) - self._ppf(0.25))
+        total = 0.0
+        for a, b, sign in ((max(lo, 0.0), z, 1.0), (lo, min(z, 0.0), -1.0)):
+            if not a < b:
+                continue
+            x0 = 0.5 * (a + b) if math.isfinite(a) else b - width
+            log_m = log_integral_exp(
+                lambda x: float(self._logpdf(np.float64(x))) + math.log(abs(x)) if x != 0 else -math.inf,
+                a, b, x0=x0, width=min(width, b - a) if math.isfinite(a) else width)
+            total += sign * math.exp(log_m - log_cdf)
+        return total
+
+    @_quiet
     def cgf(self, s):
         """Cumulant generating function K(s) = log E[e^{sX}]; ``inf`` where E[e^{sX}] = ∞.
 
@@ -280,13 +438,15 @@ class Distribution:
         Parameters
         ----------
         n : int
-            Number of samples, >= 0.
+            Number of samples, >= 0, whose 8 bytes each fit in the machine's physical
+            memory: a larger count raises ``ValueError`` with the bytes it would need,
+            before anything is allocated.
         seed : int, numpy.random.Generator or None
             The same int gives bit-identical samples for any thread count.
         """
         from catgoodhart.distributions import _kernels
 
-        n = _validation.count("n", n)
+        n = _validation.count("n", n, item_bytes=8)
         states = _random.block_states(seed, n)
         kind, a, b = self._kernel()
         return _kernels.sample(kind, (self._loc, self._scale, a, b), n, states)
@@ -296,7 +456,7 @@ class Distribution:
         so that both tails keep full relative accuracy: for laws without a numba kernel."""
         from catgoodhart.distributions import _kernels
 
-        n = _validation.count("n", n)
+        n = _validation.count("n", n, item_bytes=8)
         u = _kernels.sample(_kernels.UNIFORM, (0.0, 1.0, 0.0, 0.0), n, _random.block_states(seed, n))
         lower = u < 0.5
         out = np.empty(n)

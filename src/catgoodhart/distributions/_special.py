@@ -44,3 +44,99 @@ def ein(w):
     with np.errstate(over="ignore"):
         large = special.exp1(wl) + np.log(wl) + EULER_GAMMA
     return np.where(small, total, large)
+
+
+def log1pmx(x):
+    """log(1 + x) - x for x > -1, accurate also where the two terms cancel (|x| small).
+
+    With u = x / (2 + x), log(1 + x) = 2 atanh(u) = 2 (u + u³/3 + u⁵/5 + ...) and x - 2u = x u,
+    so log(1 + x) - x = -x u + 2 Σ_{j>=1} u^{2j+1} / (2j + 1): no cancellation for |x| < 1/2
+    (|u| <= 1/3: twenty terms reach 1e-19 of the first).
+    """
+    x = np.asarray(x, dtype=float)
+    small = np.abs(x) < 0.5
+    xs = np.where(small, x, 0.0)
+    u = xs / (2.0 + xs)
+    u2 = u * u
+    term = u * u2
+    total = np.zeros_like(u)
+    for j in range(1, 21):
+        total = total + term / (2 * j + 1)
+        term = term * u2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        large = np.log1p(np.where(small, 0.0, x)) - np.where(small, 0.0, x)
+    return np.where(small, 2.0 * total - xs * u, large)
+
+
+def exp_e1(w):
+    """e^w E1(w) for w > 0 (E1 the exponential integral), finite where e^w overflows.
+
+    scipy's exp1 times exp below w = 50; above, the asymptotic series Σ (-1)^n n! / w^{n+1},
+    whose 25th term is below 1e-17 of the first there.
+    """
+    w = np.asarray(w, dtype=float)
+    big = w > 50.0
+    wb = np.where(big, w, 50.0)
+    term = 1.0 / wb
+    total = term.copy()
+    for n in range(1, 25):
+        term = -term * n / wb
+        total = total + term
+    ws = np.where(big, 1.0, w)
+    return np.where(big, total, np.exp(ws) * special.exp1(ws))
+
+
+def expm1mx(x):
+    """ψ(x) = e^x - 1 - x >= 0, by its series Σ_{k>=2} x^k/k! where |x| < 1/2 (the difference
+    cancels there; 20 terms reach 1e-20 of the first)."""
+    x = np.asarray(x, dtype=float)
+    small = np.abs(x) < 0.5
+    xs = np.where(small, x, 0.0)
+    term = 0.5 * xs * xs
+    total = term.copy()
+    for k in range(3, 23):
+        term = term * xs / k
+        total = total + term
+    with np.errstate(over="ignore"):
+        return np.where(small, total, np.expm1(np.where(small, 0.0, x)) - np.where(small, 0.0, x))
+
+
+def xexpm1mexpm1(x):
+    """χ(x) = x e^x - e^x + 1 = (x - 1)(e^x - 1) + x >= 0, by its series Σ_{k>=2} (k - 1) x^k/k!
+    where |x| < 1/2."""
+    x = np.asarray(x, dtype=float)
+    small = np.abs(x) < 0.5
+    xs = np.where(small, x, 0.0)
+    power = xs * xs / 2.0  # x^k / k!
+    total = power.copy()
+    for k in range(3, 24):
+        power = power * xs / k
+        total = total + (k - 1) * power
+    xl = np.where(small, 0.0, x)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.where(small, total, (xl - 1.0) * np.expm1(xl) + xl)
+
+
+def log_expm1mx(y):
+    """log ψ(y) = log(e^y - 1 - y) for a scalar y (-inf at 0), finite where e^y overflows."""
+    if y >= 0.5:
+        return y + math.log1p(-(1.0 + y) * math.exp(-y))
+    if y > -0.5:
+        if y == 0:
+            return -math.inf
+        # ψ(y) = (y²/2) Σ_{k>=0} 2 y^k/(k + 2)!, in logs so that tiny y does not underflow
+        term, total = 1.0, 1.0
+        for k in range(1, 21):
+            term *= y / (k + 2)
+            total += term
+        return 2.0 * math.log(abs(y)) - math.log(2.0) + math.log(total)
+    return math.log(math.expm1(y) - y)
+
+
+def log_x_expm1(y):
+    """log(y (e^y - 1)) for a scalar y (-inf at 0), finite where e^y overflows."""
+    if y == 0:
+        return -math.inf
+    if y > 0:
+        return math.log(y) + y + math.log(-math.expm1(-y))
+    return math.log(-y) + math.log(-math.expm1(y))

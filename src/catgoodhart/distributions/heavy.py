@@ -132,6 +132,21 @@ class StudentT(_HeavyRight):
             return np.full(np.shape(z), math.inf)
         return np.exp(self._log_partial_mean(z) - self._logsf(z))
 
+    def _cond_mean_lower(self, z):
+        return -self._cond_mean(-np.asarray(z, dtype=float))  # symmetry
+
+    def _score(self, z):
+        z = np.asarray(z, dtype=float)
+        return np.where(z == 0, 0.0, -(self.nu + 1) / (z + self.nu / np.where(z == 0, 1.0, z)))
+
+    def _mp_sf(self, mp, z):
+        tail = mp.betainc(self.nu / 2, mp.mpf(1) / 2, 0, self.nu / (self.nu + z * z),
+                          regularized=True) / 2
+        return tail if z > 0 else 1 - tail
+
+    def _mp_cdf(self, mp, z):
+        return self._mp_sf(mp, -z)
+
     def _kernel(self):
         return K.STUDENT_T, 0.5 * self.nu, 0.0
 
@@ -193,6 +208,28 @@ class Pareto(_HeavyRight):
     def _cond_mean(self, z):
         a = self.alpha
         return a / (a - 1) * np.maximum(z, 1.0) if a > 1 else np.full(np.shape(z), math.inf)
+
+    def _hazard(self, z):
+        return self.alpha / np.maximum(np.asarray(z, dtype=float), 1.0)
+
+    def _score(self, z):
+        return -(self.alpha + 1) / np.asarray(z, dtype=float)
+
+    def _cond_mean_lower(self, z):
+        # E[Z; Z <= z] = α ∫_0^L e^{(1-α)u} du = α L exprel((1-α)L), L = log z (any α > 0),
+        # over F(z) = 1 - e^{-αL}: no cancellation near z = 1 or α = 1
+        z = np.asarray(z, dtype=float)
+        log_z = np.log(np.maximum(z, 1.0))
+        a = self.alpha
+        with np.errstate(all="ignore"):
+            mean = a * log_z * special.exprel((1 - a) * log_z) / -np.expm1(-a * log_z)
+        return np.where(z > 1, mean, math.nan)
+
+    def _mp_sf(self, mp, z):
+        return z ** -self.alpha if z > 1 else mp.mpf(1)
+
+    def _mp_cdf(self, mp, z):
+        return -mp.expm1(-self.alpha * mp.log(z)) if z > 1 else mp.mpf(0)
 
     def _kernel(self):
         return K.PARETO, 1.0 / self.alpha, 0.0
@@ -256,6 +293,41 @@ class LogNormal(_HeavyRight):
         s, w = self.sigma, self._w(z)
         return np.exp(0.5 * s * s + special.log_ndtr(s - w) - special.log_ndtr(-w))
 
+    def _hazard(self, z):
+        # φ(w) / (σ z Φ̄(w)) = 1 / (σ z R(w)) with the Mills ratio R(w) = √(π/2) erfcx(w/√2)
+        z = np.asarray(z, dtype=float)
+        w = self._w(z)
+        wc = np.maximum(w, -30.0)
+        with np.errstate(all="ignore"):
+            mills = 1.0 / (self.sigma * z * math.sqrt(math.pi / 2) * special.erfcx(wc / math.sqrt(2.0)))
+            return np.where(z <= 0, 0.0, np.where(w > -30.0, mills,
+                                                  np.exp(self._logpdf(z) - self._logsf(z))))
+
+    def _score(self, z):
+        z = np.asarray(z, dtype=float)
+        return -(self._w(z) / self.sigma + 1.0) / z
+
+    def _cond_mean_lower(self, z):
+        # e^{σ²/2} Φ(w - σ) / Φ(w), w = log(z)/σ; below the median as z R(σ - w) / R(-w) with
+        # the Mills ratio R(x) = Φ̄(x)/φ(x) = √(π/2) erfcx(x/√2), where log Φ would cancel
+        z = np.asarray(z, dtype=float)
+        s, w = self.sigma, self._w(z)
+        low = w < 0
+        wl = np.where(low, w, -1.0)
+        mills = z * special.erfcx((s - wl) / math.sqrt(2.0)) / special.erfcx(-wl / math.sqrt(2.0))
+        wu = np.where(low, 0.0, w)
+        upper = np.exp(0.5 * s * s + special.log_ndtr(wu - s) - special.log_ndtr(wu))
+        return np.where(z <= 0, math.nan, np.where(low, mills, upper))
+
+    def _mp_loc_scale(self, mp):
+        return mp.mpf(self.loc), mp.exp(self.mu)
+
+    def _mp_sf(self, mp, z):
+        return mp.erfc(mp.log(z) / (self.sigma * mp.sqrt(2))) / 2 if z > 0 else mp.mpf(1)
+
+    def _mp_cdf(self, mp, z):
+        return mp.erfc(-mp.log(z) / (self.sigma * mp.sqrt(2))) / 2 if z > 0 else mp.mpf(0)
+
     def _kernel(self):
         return K.LOGNORMAL, self.sigma, self.mu
 
@@ -294,7 +366,10 @@ class Levy(_HeavyRight):
         return np.where(np.isinf(r), -np.inf, np.log(special.erfcx(r)) - r * r)
 
     def _logsf(self, z):
-        return np.log(self._sf(z))
+        # log erf(r) as log1p(-erfc(r)) where erfc(r) is small (F̄ near 1), so that it keeps F's digits
+        r = self._r(z)
+        c = special.erfc(r)
+        return np.where(c < 0.5, np.log1p(-c), np.log(self._sf(z)))
 
     def _ppf(self, q):
         return 0.5 / special.erfcinv(q) ** 2
@@ -311,11 +386,35 @@ class Levy(_HeavyRight):
     def _partial_mean(self, z):
         return np.full(np.shape(z), math.inf)
 
+    def _score(self, z):
+        z = np.asarray(z, dtype=float)
+        return -1.5 / z + 0.5 / (z * z)
+
+    def _cond_mean_lower(self, z):
+        # E[Z; Z <= z] = √(2z/π) e^{-r²} - erfc(r), r = 1/√(2z), so with G = r √π erfcx(r),
+        # E[Z | Z <= z] = 1/G - 1. For r >= 2, where that cancels, Laplace's continued fraction
+        # √π erfcx(r) = 1/(r + (1/2)/(r + (2/2)/(r + (3/2)/(r + ...)))) gives
+        # 1/G - 1 = c/r with c = (1/2)/(r + (2/2)/(r + ...)), 120 terms (converged at r = 2).
+        z = np.asarray(z, dtype=float)
+        r = self._r(z)
+        near = (r < 2.0) & np.isfinite(r)
+        rn = np.where(near, r, 1.0)
+        direct = 1.0 / (rn * math.sqrt(math.pi) * special.erfcx(rn)) - 1.0
+        rf = np.where(near | ~np.isfinite(r), 2.0, r)
+        tail = rf.copy()
+        for k in range(120, 1, -1):
+            tail = rf + (0.5 * k) / tail
+        far = 0.5 / tail / rf
+        return np.where(z <= 0, math.nan, np.where(near, direct, far))
+
     def _cgf(self, s):
         return -math.sqrt(-2.0 * s)  # Laplace transform E[e^{-uZ}] = e^{-sqrt(2u)}
 
-    def _cgf_prime(self, s):
-        return 1.0 / math.sqrt(-2.0 * s)
+    def _mp_sf(self, mp, z):
+        return mp.erf(1 / mp.sqrt(2 * z)) if z > 0 else mp.mpf(1)
+
+    def _mp_cdf(self, mp, z):
+        return mp.erfc(1 / mp.sqrt(2 * z)) if z > 0 else mp.mpf(0)
 
     def _kernel(self):
         return K.LEVY, 0.0, 0.0
@@ -380,6 +479,40 @@ class Frechet(_HeavyRight):
             return np.full(np.shape(z), math.inf)
         w = np.exp(self._t(z))
         return special.gamma(1 - 1 / a) * special.gammainc(1 - 1 / a, w)
+
+    def _score(self, z):
+        z = np.asarray(z, dtype=float)
+        return (self.alpha * np.exp(self._t(z)) - (self.alpha + 1)) / z
+
+    def _cond_mean_lower(self, z):
+        # with w = z^{-α}: E[Z; Z <= z] = Γ(a, w), a = 1 - 1/α, and F(z) = e^{-w}, so
+        # E[Z | Z <= z] = e^w Γ(a, w): for w >= 1 by Legendre's continued fraction
+        # e^w Γ(a, w) = w^a / (w + 1 - a - 1(1 - a)/(w + 3 - a - 2(2 - a)/(w + 5 - a - ...)))
+        # (any real a; 200 terms converge at w = 1), for w < 1 and a > 0 by scipy's regularized
+        # function, and for w < 1, a <= 0 (infinite mean) by log-space quadrature
+        z = np.asarray(z, dtype=float)
+        a = 1.0 - 1.0 / self.alpha
+        w = np.exp(np.where(z > 0, self._t(np.where(z > 0, z, 1.0)), 0.0))
+        deep = w >= 1.0
+        wd = np.where(deep, w, 1.0)
+        tail = wd + (2 * 200 + 1) - a
+        for n in range(200, 0, -1):
+            tail = wd + (2 * n - 1) - a - n * (n - a) / tail
+        with np.errstate(all="ignore"):
+            frac = np.exp(a * np.log(wd)) / tail
+            near = np.where(deep, math.nan, special.gamma(a) * special.gammaincc(a, np.where(deep, 1.0, w))
+                            * np.exp(np.where(deep, 0.0, w))) if a > 0 else np.full(z.shape, math.nan)
+        out = np.where(z <= 0, math.nan, np.where(deep, frac, near))
+        if a <= 0:
+            for index in map(tuple, np.argwhere((z > 0) & ~deep)):
+                out[index] = self._cond_mean_lower_by_quadrature(float(z[index]), float(-w[index]))
+        return out
+
+    def _mp_sf(self, mp, z):
+        return -mp.expm1(-z ** -self.alpha) if z > 0 else mp.mpf(1)
+
+    def _mp_cdf(self, mp, z):
+        return mp.exp(-z ** -self.alpha) if z > 0 else mp.mpf(0)
 
     def _kernel(self):
         return K.FRECHET, -1.0 / self.alpha, 0.0
@@ -468,6 +601,41 @@ class BurrXII(_HeavyRight):
         far = np.exp(math.log(k) + a * log_u - math.log(a))
         return np.where(log_u < -40.0, far, self._moment(1) * special.betainc(a, b, np.exp(log_u)))
 
+    def _hazard(self, z):
+        z = np.maximum(np.asarray(z, dtype=float), 0.0)
+        with np.errstate(all="ignore"):  # c k z^{c-1} / (1 + z^c), written to survive z^c -> inf
+            return self.c * self.k / (z * (1.0 + z ** -self.c))
+
+    def _score(self, z):
+        z = np.asarray(z, dtype=float)
+        c, k = self.c, self.k
+        with np.errstate(all="ignore"):
+            return ((c - 1.0) - (k + 1.0) * c / (1.0 + z ** -c)) / z
+
+    def _cond_mean_lower(self, z):
+        # with v = z^c/(1 + z^c): E[Z; Z <= z] = k B(v; a, b), a = 1 + 1/c, b = k - 1/c, and
+        # B(v; a, b) = v^a ₂F₁(a, 1 - b; a + 1; v) / a; for v <= 1/2 in log space (v^a and F(z)
+        # underflow together far in the lower tail), elsewhere the base class's forms
+        z = np.asarray(z, dtype=float)
+        c, k = self.c, self.k
+        a, b = 1.0 + 1.0 / c, k - 1.0 / c
+        zp = np.where(z > 0, z, 1.0)
+        log_v = c * np.log(zp) - self._log1p_zc(zp)
+        low = (z > 0) & (log_v <= -math.log(2.0))
+        vl = np.exp(np.where(low, log_v, -1.0))
+        out = np.where(low, k / a * np.exp(a * np.where(low, log_v, -1.0) - self._logcdf(zp))
+                       * special.hyp2f1(a, 1.0 - b, a + 1.0, vl), math.nan)
+        rest = (z > 0) & ~low
+        if np.any(rest):
+            out[rest] = super()._cond_mean_lower(z[rest])
+        return out
+
+    def _mp_sf(self, mp, z):
+        return mp.exp(-self.k * mp.log1p(z**self.c)) if z > 0 else mp.mpf(1)
+
+    def _mp_cdf(self, mp, z):
+        return -mp.expm1(-self.k * mp.log1p(z**self.c)) if z > 0 else mp.mpf(0)
+
     def _kernel(self):
         return K.BURR_XII, 1.0 / self.c, 1.0 / self.k
 
@@ -527,6 +695,48 @@ class GPD(_HeavyRight):
             return np.full(np.shape(z), math.inf)
         return (1 + np.maximum(z, 0.0)) / (1 - self.xi)
 
+    def _hazard(self, z):
+        return 1.0 / (1.0 + self.xi * np.maximum(np.asarray(z, dtype=float), 0.0))
+
+    def _score(self, z):
+        return -(1.0 + self.xi) / (1.0 + self.xi * np.asarray(z, dtype=float))
+
+    def _cond_mean_lower(self, z):
+        # E[Z; Z <= z] = (1 - (1 + z)(1 + ξz)^{-1/ξ}) / (1 - ξ) = -D exprel((1 - ξ)D) with
+        # D = (log1p(z) - log1p(ξz)/ξ) / (1 - ξ) = Σ_{n>=2} (-1)^{n+1} (1 + ξ + ... + ξ^{n-2}) z^n/n,
+        # summed where z max(1, ξ) < 0.1 (no cancellation, also at ξ = 1); elsewhere directly
+        # while |1 - ξ| >= 0.01, and by the base class's forms otherwise
+        z = np.asarray(z, dtype=float)
+        xi = self.xi
+        small = (z > 0) & (z * max(1.0, xi) < 0.1)
+        zs = np.where(small, z, 0.0)
+        geometric = np.ones_like(zs)
+        power = zs.copy()
+        d = np.zeros_like(zs)
+        for n in range(2, 26):
+            power = -power * zs
+            d = d + geometric * power / n
+            geometric = 1.0 + xi * geometric
+        if abs(1 - xi) >= 0.01:
+            zd = np.where(small, 1.0, np.maximum(z, 0.0))
+            d = np.where(small, d, (np.log1p(zd) - np.log1p(xi * zd) / xi) / (1 - xi))
+            direct = (z > 0)
+        else:
+            direct = small
+        with np.errstate(all="ignore"):
+            mean = -d * special.exprel((1 - xi) * d) / self._cdf(np.where(direct, z, 1.0))
+        out = np.where(direct, mean, math.nan)
+        rest = (z > 0) & ~direct
+        if np.any(rest):
+            out[rest] = super()._cond_mean_lower(z[rest])
+        return out
+
+    def _mp_sf(self, mp, z):
+        return mp.exp(-mp.log1p(self.xi * z) / self.xi) if z > 0 else mp.mpf(1)
+
+    def _mp_cdf(self, mp, z):
+        return -mp.expm1(-mp.log1p(self.xi * z) / self.xi) if z > 0 else mp.mpf(0)
+
     def _kernel(self):
         return K.GPD, self.xi, 0.0
 
@@ -569,6 +779,19 @@ class Cauchy(_HeavyRight):
 
     def _partial_mean(self, z):
         return np.full(np.shape(z), math.inf)
+
+    def _cond_mean_lower(self, z):
+        return np.full(np.shape(z), -math.inf)  # the left tail has no mean either
+
+    def _score(self, z):
+        z = np.asarray(z, dtype=float)
+        return np.where(z == 0, 0.0, -2.0 / (z + 1.0 / np.where(z == 0, 1.0, z)))
+
+    def _mp_sf(self, mp, z):
+        return mp.atan2(1, z) / mp.pi
+
+    def _mp_cdf(self, mp, z):
+        return mp.atan2(1, -z) / mp.pi
 
     def _kernel(self):
         return K.CAUCHY, 0.0, 0.0

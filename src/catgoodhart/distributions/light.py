@@ -4,6 +4,7 @@ Normal, Exponential, Gumbel, Laplace, Uniform, and Weibull, which is light for s
 and heavy for shape < 1 (F̄(x) = exp(-x^k) decays slower than any exponential).
 """
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -12,9 +13,29 @@ from scipy import special
 
 from catgoodhart.distributions import _kinds as K
 from catgoodhart.distributions._base import POSITIVE, Distribution
-from catgoodhart.distributions._special import EULER_GAMMA, ein, log_one_minus_exp_neg_exp
+from catgoodhart.distributions._special import EULER_GAMMA, ein, exp_e1, log1pmx, log_one_minus_exp_neg_exp
 
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
+
+
+def _exponential_tilt(u):
+    """(excess, gain, KL) of the tilted standard exponential (mean 1), u < 1: K = -log(1 - u),
+    excess = -(log(1 - u) + u)/u, gain = a = u/(1 - u), KL = a - log(1 + a)."""
+    a = u / (1.0 - u)
+    return -float(log1pmx(-u)) / u, a, -float(log1pmx(a))
+
+
+@functools.cache
+def _zeta_table():
+    """ζ(k), k = 2..61."""
+    return special.zeta(np.arange(2, 62))
+
+
+@functools.cache
+def _uniform_coefficients():
+    """4^n B_2n / (2n)!, n = 1..30: coth x - 1/x = Σ c_n x^{2n-1}."""
+    n = np.arange(1, 31)
+    return 4.0**n * special.bernoulli(60)[2 * n] / special.factorial(2 * n)
 
 
 @dataclass(frozen=True, repr=False)
@@ -68,11 +89,31 @@ class Normal(Distribution):
         return np.where(z > 0, 1.0 / (math.sqrt(math.pi / 2) * special.erfcx(z / math.sqrt(2.0))),
                         np.exp(self._logpdf(z) - special.log_ndtr(-z)))
 
+    def _cond_mean_lower(self, z):
+        return -self._cond_mean(-np.asarray(z, dtype=float))  # symmetry
+
+    def _hazard(self, z):
+        # φ(z)/Φ̄(z) = 1 / (√(π/2) erfcx(z/√2)), finite up to the last double; e^{log φ - log Φ̄}
+        # below z = -30, where erfcx overflows and the hazard is φ(z) to double precision
+        z = np.asarray(z, dtype=float)
+        zc = np.maximum(z, -30.0)
+        return np.where(z > -30.0, 1.0 / (math.sqrt(math.pi / 2) * special.erfcx(zc / math.sqrt(2.0))),
+                        np.exp(self._logpdf(z) - special.log_ndtr(-z)))
+
+    def _score(self, z):
+        return -np.asarray(z, dtype=float)
+
     def _cgf(self, s):
         return 0.5 * s * s
 
-    def _cgf_prime(self, s):
-        return s
+    def _tilt_z(self, u):
+        return 0.5 * u, u, (0.5 * u) * u
+
+    def _mp_sf(self, mp, z):
+        return mp.erfc(z / mp.sqrt(2)) / 2
+
+    def _mp_cdf(self, mp, z):
+        return mp.erfc(-z / mp.sqrt(2)) / 2
 
     def _kernel(self):
         return K.NORMAL, 0.0, 0.0
@@ -130,11 +171,36 @@ class Exponential(Distribution):
     def _cond_mean(self, z):
         return np.maximum(z, 0.0) + 1.0  # memoryless
 
-    def _cgf(self, s):
-        return -math.log1p(-s)
+    def _hazard(self, z):
+        return np.where(np.asarray(z) >= 0, 1.0, 0.0)
 
-    def _cgf_prime(self, s):
-        return 1.0 / (1.0 - s)
+    def _score(self, z):
+        return np.where(np.asarray(z) >= 0, -1.0, math.nan)
+
+    def _cond_mean_lower(self, z):
+        # 1 - z / (e^z - 1); below z = 0.1 its series z/2 - z²/12 + z⁴/720 - ... (Bernoulli
+        # numbers), where the difference would cancel
+        z = np.asarray(z, dtype=float)
+        small = z < 0.1
+        zs = np.where(small, z, 0.0)
+        z2 = zs * zs
+        series = zs / 2 - z2 / 12 * (1 - z2 / 60 * (1 - z2 / 42 * (1 - z2 / 40 * (1 - z2 * 5 / 198))))
+        with np.errstate(all="ignore"):
+            zl = np.where(small, 1.0, z)
+            direct = 1.0 - zl / np.expm1(zl)
+        return np.where(z <= 0, math.nan, np.where(small, series, direct))
+
+    def _tilt_z(self, u):
+        return _exponential_tilt(u)
+
+    def _mp_loc_scale(self, mp):
+        return mp.mpf(self.loc), 1 / mp.mpf(self.rate)
+
+    def _mp_sf(self, mp, z):
+        return mp.exp(-z) if z > 0 else mp.mpf(1)
+
+    def _mp_cdf(self, mp, z):
+        return -mp.expm1(-z) if z > 0 else mp.mpf(0)
 
     def _kernel(self):
         return K.EXPONENTIAL, 0.0, 0.0
@@ -198,11 +264,42 @@ class Gumbel(Distribution):
         ratio = np.where(w < 1e-8, 1.0 + 0.25 * w, ein(w) / -np.expm1(-w))
         return np.where(z < -40.0, EULER_GAMMA, z + ratio)
 
-    def _cgf(self, s):
-        return special.gammaln(1.0 - s)  # E[e^{sZ}] = Γ(1 - s)
+    def _hazard(self, z):
+        # f/F̄ = w e^{-w} / (1 - e^{-w}) = 1 / exprel(w), w = e^{-z}
+        with np.errstate(over="ignore"):
+            return 1.0 / special.exprel(np.exp(-np.asarray(z, dtype=float)))
 
-    def _cgf_prime(self, s):
-        return -special.digamma(1.0 - s)
+    def _score(self, z):
+        return np.expm1(-np.asarray(z, dtype=float))
+
+    def _cond_mean_lower(self, z):
+        # E[Z; Z <= z] = z e^{-w} - E1(w), w = e^{-z}, so E[Z | Z <= z] = z - e^w E1(w), free of
+        # cancellation for z < 0; above, (γ - E[Z; Z > z]) / F(z) with F(z) >= e^{-1}
+        z = np.asarray(z, dtype=float)
+        low = z < 0
+        w = np.exp(-np.where(low, z, 0.0))
+        lower = np.where(np.isinf(w), z, z - exp_e1(np.where(np.isinf(w), 1.0, w)))
+        zu = np.where(low, 0.0, z)
+        upper = (EULER_GAMMA - self._partial_mean(zu)) / self._cdf(zu)
+        return np.where(low, lower, upper)
+
+    def _tilt_z(self, u):
+        # K(u) = log Γ(1 - u); below |u| = 1/2 from log Γ(1 - u) = γu + Σ_{k>=2} ζ(k) u^k / k, whose
+        # terms give excess, gain and KL without cancelling (60 terms: ζ(k) 2^-k < 1e-18 beyond)
+        if abs(u) < 0.5:
+            k = np.arange(2, 62)
+            powers = u ** (k - 1) * _zeta_table()
+            return (float(np.sum(powers / k)), float(np.sum(powers)),
+                    float(np.sum(u * powers * (1.0 - 1.0 / k))))
+        excess = (float(special.gammaln(1.0 - u)) - EULER_GAMMA * u) / u
+        gain = -float(special.digamma(1.0 - u)) - EULER_GAMMA
+        return excess, gain, u * (gain - excess)
+
+    def _mp_sf(self, mp, z):
+        return -mp.expm1(-mp.exp(-z))
+
+    def _mp_cdf(self, mp, z):
+        return mp.exp(-mp.exp(-z))
 
     def _kernel(self):
         return K.GUMBEL, 0.0, 0.0
@@ -262,11 +359,27 @@ class Laplace(Distribution):
         z = np.asarray(z, dtype=float)
         return np.where(z > 0, z + 1.0, self._partial_mean(z) / self._sf(z))  # memoryless above 0
 
-    def _cgf(self, s):
-        return -math.log1p(-s * s)
+    def _cond_mean_lower(self, z):
+        return -self._cond_mean(-np.asarray(z, dtype=float))  # symmetry
 
-    def _cgf_prime(self, s):
-        return 2.0 * s / (1.0 - s * s)
+    def _hazard(self, z):
+        z = np.asarray(z, dtype=float)
+        e = np.exp(np.minimum(z, 0.0))
+        return np.where(z > 0, 1.0, e / (2.0 - e))
+
+    def _score(self, z):
+        return -np.sign(np.asarray(z, dtype=float))
+
+    def _tilt_z(self, u):
+        # K = -log(1 - u²); with a = u²/(1 - u²): K' = 2u/(1 - u²), KL = 2a - log(1 + a)
+        a = u * u / (1.0 - u * u)
+        return -math.log1p(-u * u) / u, 2.0 * u / (1.0 - u * u), a - float(log1pmx(a))
+
+    def _mp_sf(self, mp, z):
+        return mp.exp(-z) / 2 if z > 0 else 1 - mp.exp(z) / 2
+
+    def _mp_cdf(self, mp, z):
+        return self._mp_sf(mp, -z)
 
     def _kernel(self):
         return K.LAPLACE, 0.0, 0.0
@@ -321,16 +434,41 @@ class Uniform(Distribution):
         c = np.clip(z, 0.0, 1.0)
         return 0.5 * (1.0 - c * c)
 
-    def _cgf(self, s):
-        # log((e^s - 1)/s), written so that neither e^s overflows nor e^s - 1 cancels
-        if s > 0:
-            return s + math.log(-math.expm1(-s) / s)
-        return math.log(math.expm1(s) / s)
+    def _cond_mean_lower(self, z):
+        z = np.asarray(z, dtype=float)
+        return np.where(z > 0, 0.5 * np.minimum(z, 1.0), math.nan)
 
-    def _cgf_prime(self, s):
-        if abs(s) < 1e-3:  # 1/(1 - e^{-s}) - 1/s cancels: its series ½ + s/12 - s³/720
-            return 0.5 + s / 12.0 - s**3 / 720.0
-        return -1.0 / math.expm1(-s) - 1.0 / s
+    def _hazard(self, z):
+        z = np.asarray(z, dtype=float)
+        with np.errstate(divide="ignore"):
+            return np.where(z < 0, 0.0, np.where(z < 1, 1.0 / (1.0 - np.clip(z, 0.0, 1.0)), math.inf))
+
+    def _score(self, z):
+        return np.where((np.asarray(z) >= 0) & (np.asarray(z) <= 1), 0.0, math.nan)
+
+    def _tilt_z(self, u):
+        # about the mean, K(u) - u/2 = log(sinh x / x), x = u/2, and K' - 1/2 = (coth x - 1/x)/2;
+        # below |x| = 1 from their series in c_n x^{2n}, c_n = 4^n B_2n / (2n)! (Bernoulli
+        # numbers; 30 terms, c_n x^{2n} ~ 2 π^{-2n} x^{2n}), where both differences cancel
+        x = 0.5 * u
+        if abs(x) < 1.0:
+            n = np.arange(1, 31)
+            terms = _uniform_coefficients() * x ** (2 * n)
+            log_ratio = float(np.sum(terms / (2 * n)))
+            return log_ratio / u, float(np.sum(terms)) / u, float(np.sum(terms * (1.0 - 0.5 / n)))
+        ax = abs(x)
+        log_ratio = ax + math.log1p(-math.exp(-2.0 * ax)) - math.log(2.0 * ax)
+        gain = 0.5 * (1.0 / math.tanh(x) - 1.0 / x)
+        return log_ratio / u, gain, u * gain - log_ratio
+
+    def _mp_loc_scale(self, mp):
+        return mp.mpf(self.low), mp.mpf(self.high) - mp.mpf(self.low)
+
+    def _mp_sf(self, mp, z):
+        return min(max(1 - z, mp.mpf(0)), mp.mpf(1))
+
+    def _mp_cdf(self, mp, z):
+        return min(max(z, mp.mpf(0)), mp.mpf(1))
 
     def _kernel(self):
         return K.UNIFORM, 0.0, 0.0
@@ -416,15 +554,49 @@ class Weibull(Distribution):
         near = self._partial_mean(np.where(far, 0.0, z)) / self._sf(np.where(far, 0.0, z))
         return np.where(far, np.maximum(z, 0.0) * total, near)
 
-    def _cgf(self, s):
-        if self.shape == 1:
-            return -math.log1p(-s)
-        return super()._cgf(s)
+    def _hazard(self, z):
+        k = self.shape
+        z = np.asarray(z, dtype=float)
+        zp = np.maximum(z, 0.0)
+        with np.errstate(divide="ignore"):
+            inside = k * zp ** (k - 1.0) if k >= 1 else np.where(zp > 0, k * zp ** (k - 1.0), math.inf)
+        return np.where(z < 0, 0.0, inside)
 
-    def _cgf_prime(self, s):
+    def _score(self, z):
+        k = self.shape
+        z = np.asarray(z, dtype=float)
+        return (k - 1.0) / z - k * z ** (k - 1.0)
+
+    def _cond_mean_lower(self, z):
+        # E[Z; Z <= z] = γ(a, x), x = z^k, a = 1 + 1/k, and γ(a, x) = x^a e^{-x} S(x) with
+        # S(x) = Σ_n x^n / (a (a+1) ... (a+n)), so E[Z | Z <= z] = z x S(x) / (e^x - 1): below
+        # x = 1 by that series (30 terms: x^30/30! < 1e-32), which survives the underflow of x;
+        # above, Γ(a) P(a, x) / F(z) with scipy's regularized gamma function
+        z = np.asarray(z, dtype=float)
+        a = 1.0 + 1.0 / self.shape
+        x = np.maximum(z, 0.0) ** self.shape
+        small = x < 1.0
+        xs = np.where(small, x, 0.0)
+        term = np.full(xs.shape, 1.0 / a)
+        total = term.copy()
+        for n in range(1, 30):
+            term = term * xs / (a + n)
+            total = total + term
+        ratio = np.where(xs > 0, xs / np.expm1(np.where(xs > 0, xs, 1.0)), 1.0)
+        xl = np.where(small, 1.0, x)
+        large = special.gamma(a) * special.gammainc(a, xl) / -np.expm1(-xl)
+        return np.where(z <= 0, math.nan, np.where(small, z * ratio * total, large))
+
+    def _tilt_z(self, u):
         if self.shape == 1:
-            return 1.0 / (1.0 - s)
-        return super()._cgf_prime(s)
+            return _exponential_tilt(u)
+        return super()._tilt_z(u)
+
+    def _mp_sf(self, mp, z):
+        return mp.exp(-z**self.shape) if z > 0 else mp.mpf(1)
+
+    def _mp_cdf(self, mp, z):
+        return -mp.expm1(-z**self.shape) if z > 0 else mp.mpf(0)
 
     def _kernel(self):
         return K.WEIBULL, 1.0 / self.shape, 0.0
