@@ -22,15 +22,18 @@ import numbers
 import numpy as np
 from numpy.polynomial.legendre import leggauss
 
-from catgoodhart.distributions._base import Distribution
+from catgoodhart.distributions._base import Distribution, _quiet
 
 CUT = 64.0  # nats: the part of an integral below exp(-CUT) of its peak, widths included, is dropped
 _RTOL = 1e-13
 _MAX_ROUNDS = 60
-_MAX_PIECES = 2_000_000
+_MAX_PIECES = 200_000
 _X20, _W20 = leggauss(20)
 _X10, _W10 = leggauss(10)
 _NODES = np.concatenate([_X20, _X10])
+_X8, _W8 = leggauss(8)
+_X5, _W5 = leggauss(5)
+_SHORT_NODES = np.concatenate([_X8, _X5])
 
 
 class _Region:
@@ -74,6 +77,7 @@ class SumModel:
         self.v_center = float(V.ppf(0.5))
         self.v_support = V.support
 
+    @_quiet
     def tail_terms(self, u, *, moments=("v",)):
         """For each level u: (log F̄_U(u), dict of weighted means) with the means named in
         ``moments``: "v" = E[V | U >= u], "x" = E[X | U >= u], "hazard" = h_U(u)."""
@@ -85,6 +89,8 @@ class SumModel:
                 parts.append(_atom_terms(self.V, region, u, moments))
             else:
                 parts.append(_continuous_terms(self, region, u, moments))
+        if len(parts) == 1:  # no mixing: also where the mass is beyond the range of doubles
+            return np.minimum(parts[0][0], 0.0), {name: parts[0][1][name] for name in moments}
         log_mass = np.stack([p[0] for p in parts])
         with np.errstate(all="ignore"):
             total = np.max(log_mass, axis=0)
@@ -149,11 +155,13 @@ def _interval_mass_and_mean(V, a, b):
 
 
 def _continuous_terms(model, region, u, moments):
+    """One law of X on the interval: ``_anchored_terms``. A law that changes with v (the
+    dependent case): the log-weight log f_V(v) + log F̄_{X|v}(u - v) integrated as it is."""
+    if region.constant:
+        return _anchored_terms(model, region.law, region, u, moments)
     V = model.V
-    law0 = region.law if region.constant else region.law(_probe(region, model.v_center))
-    # X's support bounds the integrand only where the law is the same for every v
-    x_lo, x_hi = law0.support if region.constant else (-math.inf, math.inf)
-    lo = np.maximum(max(region.lo, model.v_support[0]), u - x_hi)
+    law0 = region.law(_probe(region, model.v_center))
+    lo = np.full(u.shape, max(region.lo, model.v_support[0]))
     hi = np.full(u.shape, min(region.hi, model.v_support[1]))
 
     def logw(v, i):
@@ -180,13 +188,264 @@ def _continuous_terms(model, region, u, moments):
             rows.append(row)
         return np.stack(rows)
 
-    x_median = float(law0.ppf(0.5))
-    kink = u - x_lo if math.isfinite(x_lo) else np.full(u.shape, np.nan)  # where P(X >= u - v) hits 1
-    centers = np.stack([np.full(u.shape, model.v_center), u - x_median])
+    centers = np.stack([np.full(u.shape, model.v_center), u - float(law0.ppf(0.5))])
     scale = max(model.v_scale, float(law0.isf(0.25) - law0.ppf(0.25)))
-    log_mass, means = log_moments(logw, fns, len(moments), lo, hi, centers, scale,
-                                  extra_edges=kink[None, :])
+    log_mass, means = log_moments(logw, fns, len(moments), lo, hi, centers, scale)
     return log_mass, dict(zip(moments, means, strict=True)), np.full(u.shape, -math.inf)
+
+
+def log_difference(fn, deriv, base, offset, point=None, *, scale=0.0, floor=0.0):
+    """fn(base + offset) - fn(base) for a log-function fn (log f, log F̄) with a stable
+    derivative ``deriv``, to 1e-13 of max(|difference|, ``floor``).
+
+    Directly where the rounding of fn's values (eps·|fn|) allows that; elsewhere, over an
+    offset that is short (at most 1/16 of max(|base|, |base + offset|, ``scale``), the law's own
+    length scale), as the integral of deriv by 8-point Gauss–Legendre quadrature where the
+    5-point rule agrees with it to 1e-10 (no kink inside; on such an offset a smooth deriv is
+    integrated to ~1e-15 by either). That is where the difference of two large
+    logarithms (-t²/2 at t = 1e10) or of two arguments rounded to the same double
+    (1e20 - 1 = 1e20) would lose everything: the offset is given apart from the base, so its
+    digits are kept. ``point``, where known as a double, is base + offset unrounded (fn is
+    evaluated there, e.g. at v = 1e-300 that v0 + (v - v0) would round to 0).
+    """
+    base, offset = np.broadcast_arrays(np.asarray(base, dtype=float), np.asarray(offset, dtype=float))
+    with np.errstate(all="ignore"):
+        point = base + offset if point is None else np.broadcast_to(np.asarray(point, dtype=float), base.shape)
+        far, near = np.asarray(fn(point), dtype=float), np.asarray(fn(base), dtype=float)
+        out = np.array(far - near, dtype=float)
+        rounding = 4 * 2.0**-52 * np.maximum(np.abs(far), np.abs(near))
+        need = (rounding > 1e-13 * np.maximum(np.abs(out), floor)) & (offset != 0) & np.isfinite(near)
+        need &= np.abs(offset) <= 0.0625 * np.maximum(np.maximum(np.abs(base), np.abs(point)), scale)
+        if np.any(need):
+            half = 0.5 * offset[need]
+            nodes = (base[need] + half)[:, None] + half[:, None] * _SHORT_NODES
+            values = np.asarray(deriv(nodes), dtype=float)
+            g8, g5 = half * (values[:, :8] @ _W8), half * (values[:, 8:] @ _W5)
+            smooth = np.abs(g8 - g5) <= 1e-10 * np.abs(g8)
+            out[need] = np.where(smooth, g8, out[need])
+    return out
+
+
+def _mode_brackets(gp, lo, hi, points):
+    """Local maxima of a log-weight from its derivative gp(v, i) on scan points (m, k) (nan
+    outside (lo, hi)): brackets [a, b] where gp changes sign from + to -, plus the ends lo, hi
+    where gp points out of the range; returns (m, K) arrays of brackets (nan padded)."""
+    m = lo.size
+    rows = np.broadcast_to(np.arange(m)[:, None], points.shape)
+    valid = ~np.isnan(points)
+    slope = np.full(points.shape, np.nan)
+    slope[valid] = gp(points[valid], rows[valid])
+    ext = np.concatenate([lo[:, None], points, hi[:, None]], axis=1)
+    ext_slope = np.concatenate([np.full((m, 1), np.inf), slope, np.full((m, 1), -np.inf)], axis=1)
+    ok = ~np.isnan(ext)
+    brackets = []
+    for i in range(m):
+        xs, ss = ext[i, ok[i]], ext_slope[i, ok[i]]
+        keep = ~np.isnan(ss)
+        xs, ss = xs[keep], ss[keep]
+        down = np.flatnonzero((ss[:-1] > 0) & (ss[1:] <= 0))
+        brackets.append([(xs[j], xs[j + 1]) for j in down if np.isfinite(xs[j]) or np.isfinite(xs[j + 1])])
+    k = max((len(b) for b in brackets), default=0)
+    a = np.full((m, max(k, 1)), np.nan)
+    b = np.full((m, max(k, 1)), np.nan)
+    for i, pairs in enumerate(brackets):
+        for j, (x, y) in enumerate(pairs):
+            a[i, j], b[i, j] = x, y
+    return a, b
+
+
+def _bisect_modes(gp, a, b):
+    """Refine brackets [a, b] (gp > 0 at a, <= 0 at b) by bisection to adjacent doubles; an
+    infinite end is pulled in geometrically first."""
+    m, k = a.shape
+    rows = np.broadcast_to(np.arange(m)[:, None], a.shape)
+    live = ~np.isnan(a)
+    a, b = a.copy(), b.copy()
+    for _ in range(2200):
+        if not np.any(live):
+            break
+        with np.errstate(all="ignore"):
+            mid = np.where(np.isinf(a) & np.isinf(b), 0.0,
+                           np.where(np.isinf(a), b - np.maximum(1.0, np.abs(b)),
+                                    np.where(np.isinf(b), a + np.maximum(1.0, np.abs(a)), 0.5 * (a + b))))
+        done = live & ((mid == a) | (mid == b))
+        live &= ~done
+        if not np.any(live):
+            break
+        slope = gp(mid[live], rows[live])
+        up = np.zeros(a.shape, dtype=bool)
+        up[live] = slope > 0
+        a = np.where(live & up, mid, a)
+        b = np.where(live & ~up, mid, b)
+    return np.where(np.isinf(a), b, np.where(np.isinf(b), a, 0.5 * (a + b)))
+
+
+def _anchored_terms(model, X, region, u, moments):
+    """The tail terms for X ⊥ V (one law of X on this interval of v), with the log-weight
+    log f_V(v) + log F̄_X(u - v) taken relative to its highest mode v0 through stable
+    differences (``log_difference``), so that neither a peak far out (v0 ~ u/2 for two normal
+    laws) nor a weight that is nearly f_V (heavy X) loses digits:
+
+        E[V | U >= u] = E[V] + ∫ (v - E[V]) (1 - F̄_X(u - E[V]) / F̄_X(u - v)) w(v) dv / ∫ w(v) dv,
+
+    whose integrand is >= 0 everywhere (the sign of v - E[V] is that of the bracket). The modes
+    are the roots of d/dv = score_V(v) + h_X(u - v); where the peak at v0 is narrower than
+    2^10 doubles at v0, no quadrature node can resolve it and the conditional mean is v0 itself
+    (its error is below the peak's width, i.e. below 2^-42 of v0), the mass by Laplace's method.
+    """
+    V = model.V
+    m = u.size
+    x_lo, x_hi = X.support
+    lo = np.maximum(max(region.lo, model.v_support[0]), u - x_hi)
+    hi = np.full(m, min(region.hi, model.v_support[1]))
+    mu = float(V.mean)
+
+    def gp(v, i):
+        with np.errstate(all="ignore"):
+            out = np.asarray(V.score(v), dtype=float) + np.asarray(X.hazard(u[i] - v), dtype=float)
+        return np.where(np.isnan(out), -np.inf, out)
+
+    x_median = float(X.ppf(0.5))
+    x_scale = float(X.isf(0.25) - X.ppf(0.25))
+    scale = max(model.v_scale, x_scale)
+    steps = scale * 16.0 ** np.arange(-3, 65)
+    offsets = np.concatenate([-steps[::-1], [0.0], steps])
+    anchors = np.stack([np.full(m, model.v_center), u - x_median])
+    points = (anchors[:, :, None] + offsets).transpose(1, 0, 2).reshape(m, -1)
+    points = np.where((points > lo[:, None]) & (points < hi[:, None]), points, np.nan)
+    points.sort(axis=1)
+    a, b = _mode_brackets(gp, lo, hi, points)
+    modes = _bisect_modes(gp, a, b)
+    with np.errstate(all="ignore"):  # an end where f_V is infinite is a singularity, not a peak
+        modes[np.isposinf(np.asarray(V.logpdf(modes), dtype=float))] = np.nan
+
+    # differences of the log-weight need 1e-13 absolute (floor 1), those of E[V | U >= u] - μ
+    # 1e-13 relative (floor 0): the integrand's bracket 1 - e^{-Δ} is Δ itself for tiny Δ
+    def log_pdf_difference(v, w, floor=1.0):  # log f_V(v) - log f_V(w)
+        with np.errstate(over="ignore", invalid="ignore"):  # ends beyond doubles give ±inf
+            return log_difference(V.logpdf, V.score, w, v - w, point=v, scale=model.v_scale, floor=floor)
+
+    def log_sf_difference(i, v, w, floor=1.0):  # log F̄_X(u - v) - log F̄_X(u - w), w - v kept apart
+        with np.errstate(over="ignore", invalid="ignore"):
+            return log_difference(X.logsf, lambda z: -np.asarray(X.hazard(z), dtype=float),
+                                  u[i] - w, w - v, scale=x_scale, floor=floor)
+
+    # the highest mode of each level anchors the log-weight
+    v0 = np.where(np.isnan(modes[:, 0]), np.clip(model.v_center, lo, hi), modes[:, 0])
+    for j in range(1, modes.shape[1]):
+        cand = modes[:, j]
+        has = np.flatnonzero(~np.isnan(cand))
+        if has.size:
+            gain = (log_pdf_difference(cand[has], v0[has])
+                    + log_sf_difference(has, cand[has], v0[has]))
+            better = np.zeros(m, dtype=bool)
+            better[has] = gain > 0
+            v0 = np.where(better, cand, v0)
+    empty = ~(lo < hi)
+    v0 = np.where(empty, np.nan, v0)
+
+    def logw(v, i):
+        return log_pdf_difference(v, v0[i]) + log_sf_difference(i, v, v0[i])
+
+    def fns(v, i):  # (sign, log |f|): the "v" integrand overflows where F̄_X(u - v) -> 0
+        signs, logs = [], []
+        for name in moments:
+            if name == "v":  # (v - μ)(1 - F̄_X(u - μ)/F̄_X(u - v)) >= 0
+                gap = -log_sf_difference(i, v, mu, floor=0.0)
+                gap = np.where(np.isnan(gap), -np.inf, gap)
+                with np.errstate(all="ignore"):
+                    log_bracket = np.where(gap > 0, gap + np.log(-np.expm1(-np.abs(gap))),
+                                           np.log(-np.expm1(-np.abs(gap))))
+                    signs.append(np.sign(v - mu) * -np.sign(gap))
+                    logs.append(np.log(np.abs(v - mu)) + log_bracket)
+            else:
+                value = _x_moment(X, name, u[i] - v)
+                with np.errstate(divide="ignore"):
+                    signs.append(np.sign(value))
+                    logs.append(np.log(np.abs(value)))
+        return np.stack(signs), np.stack(logs)
+
+    has_mode = ~np.all(np.isnan(modes), axis=1)
+    log_peak = np.asarray(V.logpdf(v0), dtype=float) + np.asarray(X.logsf(u - v0), dtype=float)
+    narrow, log_width = _narrow_peaks(gp, v0, lo, hi, scale, has_mode=has_mode)
+    means = {name: np.full(m, np.nan) for name in moments}
+    log_mass = np.full(m, -math.inf)
+    if np.any(narrow):
+        log_mass[narrow] = log_peak[narrow] + log_width[narrow]
+        for name in moments:
+            means[name][narrow] = v0[narrow] if name == "v" else _x_moment(X, name, u[narrow] - v0[narrow])
+    wide = ~narrow & ~empty
+    if np.any(wide):
+        idx = np.flatnonzero(wide)
+        kink = (u - x_lo)[idx] if math.isfinite(x_lo) else np.full(idx.size, np.nan)
+        centers = np.vstack([v0[idx], np.where(np.isnan(modes[idx]), v0[idx, None], modes[idx]).T,
+                             np.full(idx.size, model.v_center), u[idx] - x_median])
+        sub_mass, sub_means, span_lo = log_moments(
+            lambda v, i: logw(v, idx[i]), lambda v, i: fns(v, idx[i]), len(moments), lo[idx], hi[idx],
+            centers, scale, extra_edges=kink[None, :], return_span=True, log_fns=True)
+        log_mass[idx] = log_peak[idx] + sub_mass
+        for name, values in zip(moments, sub_means, strict=True):
+            means[name][idx] = mu + values if name == "v" else values
+        if "v" in moments:
+            # Below the integrated range (v < a) the integrand of E[V | U >= u] - μ,
+            # (v - μ) f_V(v) (F̄_X(u - v) - F̄_X(u - μ)), need not die with the weight: where the
+            # weight died because F̄_X(u - a) < e^-40 F̄_X(u - μ), its part there is
+            # F̄_X(u - μ) F_V(a) (μ - E[V | V <= a]) to that relative accuracy (the low-u case);
+            # where it died with f_V, so does this part
+            killed = log_sf_difference(idx, span_lo, np.full(idx.size, mu)) < -40.0
+            if np.any(killed):
+                sub, a_k = idx[killed], span_lo[killed]
+                shift = log_sf_difference(sub, np.full(sub.size, mu), v0[sub])  # log F̄_X(u-μ)/F̄_X(u-v0)
+                gap = mu - np.asarray(V.conditional_mean_lower(a_k), dtype=float)
+                with np.errstate(all="ignore"):
+                    extra = np.exp(shift + np.asarray(V.logcdf(a_k), dtype=float)
+                                   - np.asarray(V.logpdf(v0[sub]), dtype=float) - sub_mass[killed]) * gap
+                means["v"][sub] += np.where(np.isfinite(extra), extra, 0.0)
+    return log_mass, means, np.full(m, -math.inf)
+
+
+def _x_moment(X, name, x):
+    """E[X | X > x] ("x") or the hazard of X at x ("hazard"), the integrands of E[X | U >= u]
+    and h_U(u) = f_U(u)/F̄_U(u) under the weight."""
+    values = X.conditional_mean_upper(x) if name == "x" else X.hazard(x)
+    return np.asarray(values, dtype=float)
+
+
+def _narrow_peaks(gp, v0, lo, hi, scale, has_mode):
+    """Which peaks are narrower than 2^10 doubles at v0, and the log of ∫ e^{G} there.
+
+    The slope of the log-weight 2^20 and 2^22 doubles away from v0, on each side, tells a
+    smooth peak (slope growing with the distance: G ≈ -b δ²/2, b from the two slopes) from a
+    corner at a kink or an end of the range (constant slope a: G ≈ -a δ); the one-nat
+    half-width decides, and ∫_0^∞ e^{G} is √(π/2b) or 1/a. (At a smooth mode the slope is 0 by
+    construction, and there its estimate would be rounding noise.)"""
+    m = v0.size
+    narrow = np.zeros(m, dtype=bool)
+    log_width = np.full(m, math.inf)
+    live = np.flatnonzero(has_mode & np.isfinite(v0))
+    if live.size == 0:
+        return narrow, log_width
+    x = v0[live]
+    unit = np.spacing(np.abs(x) + scale)
+    h1, h2 = unit * 2.0**20, unit * 2.0**22
+    widths, masses = [], []
+    for sign, end in ((1.0, hi[live]), (-1.0, lo[live])):
+        inside = sign * (end - x) > h2
+        s1 = np.where(inside, -sign * gp(np.where(inside, x + sign * h1, x), live), np.inf)
+        s2 = np.where(inside, -sign * gp(np.where(inside, x + sign * h2, x), live), np.inf)
+        with np.errstate(all="ignore"):
+            smooth = s2 > 2.0 * s1
+            curv = (s2 - s1) / (h2 - h1)
+            flat = ~smooth & ~(s1 > 0)  # the weight does not fall off here: not a narrow peak
+            half = np.where(smooth, np.sqrt(2.0 / curv), np.where(flat, np.inf, 1.0 / s1))
+            mass = np.where(smooth, np.sqrt(np.pi / (2.0 * curv)), np.where(flat, np.inf, 1.0 / s1))
+        widths.append(np.where(inside, half, 0.0))
+        masses.append(np.where(inside & np.isfinite(mass) & (mass > 0), mass, 0.0))
+    width = np.maximum(widths[0], widths[1])
+    narrow[live] = width < 2.0**10 * np.spacing(np.abs(x))
+    with np.errstate(divide="ignore"):
+        log_width[live] = np.log(masses[0] + masses[1])
+    return narrow, log_width
 
 
 def _probe(region, center):
@@ -273,11 +532,14 @@ def _safe(g):
     return wrapped
 
 
-def log_moments(g, fns, n_fns, lo, hi, centers, scale, *, extra_edges=(), rtol=_RTOL):
+def log_moments(g, fns, n_fns, lo, hi, centers, scale, *, extra_edges=(), rtol=_RTOL,
+                return_span=False, log_fns=False):
     """For problems i: log ∫_{lo_i}^{hi_i} exp(g(v, i)) dv and the means of the ``n_fns``
     rows of fns(v, i) under that weight. ``centers`` (c, m) are points near which the weight
     may peak; ``scale`` the weight's length scale; ``extra_edges`` (e, m) points where it may
-    have a kink."""
+    have a kink. With ``return_span`` also the lower end of each range actually integrated
+    (below it the weight is below e^-64 of its peak). With ``log_fns`` fns returns
+    (sign, log |f|), for functions that overflow where the weight underflows."""
     g = _safe(g)
     m = lo.size
     lo = np.asarray(lo, dtype=float)
@@ -324,11 +586,13 @@ def log_moments(g, fns, n_fns, lo, hi, centers, scale, *, extra_edges=(), rtol=_
         h[side] = np.where(ok.any(axis=1), halvings[first], halvings[-1])
     # the span: scan points whose mass-and-moment bound is within CUT nats of the peak
     width = np.where(scan < mode[:, None], h[0][:, None], h[1][:, None])
-    crit = values + np.log1p(np.abs(scan - mode[:, None]) / width) + np.log1p(
-        np.abs(scan) / scale)
+    with np.errstate(over="ignore", invalid="ignore"):  # points ~1e300 apart: inf or nan, not kept
+        crit = values + np.log1p(np.abs(scan - mode[:, None]) / width) + np.log1p(
+            np.abs(scan) / scale)
     keep = valid & (crit >= gmax[:, None] - CUT)
     extra = np.asarray(extra_edges, dtype=float).reshape(-1, m) if len(extra_edges) else np.empty((0, m))
     a_list, b_list, pid_list = [], [], []
+    span_lows = np.full(m, np.nan)
     ladder = 2.0 ** np.arange(0, 1024)
     for i in np.flatnonzero(live):
         pts = scan[i, valid[i]]
@@ -352,16 +616,19 @@ def log_moments(g, fns, n_fns, lo, hi, centers, scale, *, extra_edges=(), rtol=_
         edges = np.concatenate([[span_lo, mode[i], span_hi], down[down > span_lo], up[up < span_hi],
                                 np.asarray(centers)[:, i], extra[:, i]])
         edges = np.unique(edges[(edges >= span_lo) & (edges <= span_hi) & np.isfinite(edges)])
+        span_lows[i] = edges[0]
         a_list.append(edges[:-1])
         b_list.append(edges[1:])
         pid_list.append(np.full(edges.size - 1, i))
     if not a_list:
-        return np.full(m, -np.inf), np.full((n_fns, m), np.nan)
-    return _adaptive(g, fns, np.concatenate(a_list), np.concatenate(b_list),
-                     np.concatenate(pid_list), m, n_fns, gmax, rtol)
+        out = np.full(m, -np.inf), np.full((n_fns, m), np.nan)
+    else:
+        out = _adaptive(g, fns, np.concatenate(a_list), np.concatenate(b_list),
+                        np.concatenate(pid_list), m, n_fns, gmax, rtol, log_fns)
+    return (*out, span_lows) if return_span else out
 
 
-def _adaptive(g, fns, a, b, pid, m, n_fns, ref, rtol):
+def _adaptive(g, fns, a, b, pid, m, n_fns, ref, rtol, log_fns=False):
     """Adaptive Gauss–Legendre over pieces (a, b) of problems pid; accumulators are kept
     relative to exp(ref_i), ref_i the peak of problem i's log-integrand.
 
@@ -383,11 +650,17 @@ def _adaptive(g, fns, a, b, pid, m, n_fns, ref, rtol):
         lw = g(x, rows) - ref[pid][:, None]
         with np.errstate(all="ignore"):
             e = np.exp(np.minimum(lw, 700.0))
-            f = np.asarray(fns(x, rows), dtype=float)
-            bad = (e > 0) & ~np.isfinite(f)
+            if log_fns:  # f e = sign e^{log|f| + log e}: finite where f alone would overflow
+                sign, log_abs = (np.asarray(v, dtype=float) for v in fns(x, rows))
+                f = sign * np.exp(log_abs + np.minimum(lw, 700.0))
+                bad = np.isfinite(lw) & (np.isinf(f) | np.isnan(f))
+                fe = np.where(np.isfinite(lw) & ~bad, f, 0.0)  # also where e itself underflows
+            else:
+                f = np.asarray(fns(x, rows), dtype=float)
+                bad = (e > 0) & ~np.isfinite(f)
+                fe = np.where(e > 0, np.where(np.isfinite(f), f, 0.0) * e, 0.0)
             for j in range(n_fns):
                 np.add.at(infinite[j], pid, np.sign(np.where(bad[j], f[j], 0.0).sum(axis=1)))
-            fe = np.where(e > 0, np.where(np.isfinite(f), f, 0.0) * e, 0.0)
         i20 = half * (e[:, :20] @ _W20)
         i10 = half * (e[:, 20:] @ _W10)
         f20 = half * (fe[:, :, :20] @ _W20)
@@ -398,7 +671,7 @@ def _adaptive(g, fns, a, b, pid, m, n_fns, ref, rtol):
         ok = np.abs(i20 - i10) <= rtol[pid] * total[pid]
         ok &= np.all(np.abs(f20 - f10) <= rtol[pid] * total_abs[:, pid] + 1e-300, axis=0)
         ok |= half <= 4e-16 * np.maximum(np.abs(mid), 1e-300)
-        ok |= i20 <= 0
+        ok |= (i20 <= 0) & np.all(a20 <= 0, axis=0)
         mass += np.bincount(pid[ok], i20[ok], minlength=m)
         absolute += np.stack([np.bincount(pid[ok], a20[j, ok], minlength=m) for j in range(n_fns)])
         moment += np.stack([np.bincount(pid[ok], f20[j, ok], minlength=m) for j in range(n_fns)])
