@@ -117,15 +117,14 @@ def test_report_on_sampling_and_adversarial_runs(tmp_path):
     for b in range(2):
         sampled.write_batch(b, {"rewards": rng.normal(-3.0, 1.0, size=1000)})
     report = probe_report(tmp_path / "lm", figure=True)
-    assert report.verdict == "light" and report.center == "median"
-    assert report.origin_verdicts == {"median": "light"}
+    assert report.verdict == report.tail.verdict == "light"
     assert (tmp_path / "lm" / "tails.png").exists() and (tmp_path / "lm" / "report.json").exists()
     assert "verdict: light" in report.summary()
     shifted = RunStore.create(tmp_path / "up", {**_meta(n=1000, batch_size=1000, probe="random")})
     shifted.write_batch(0, {"rewards": rng.normal(5.0, 1.0, size=1000)})
     up = probe_report(tmp_path / "up", figure=False)
-    assert list(up.origin_verdicts) == ["median", "none"] and up.figure is None
-    assert (up.verdict == "inconclusive") == (len(set(up.origin_verdicts.values())) > 1)
+    # the verdict does not depend on where the rewards sit
+    assert up.figure is None and up.verdict == up.tail.verdict == "light"
 
     adv = RunStore.create(tmp_path / "adv", {**_meta(n=2, batch_size=1, probe="adversarial")})
     for b, (r, lq) in enumerate([(2.0, -100.0), (3.0, -1000.0)]):

@@ -309,10 +309,18 @@ def test_non_finite_rejected(bad):
 
 
 def test_degenerate_samples_explain_themselves():
-    const = np.full(60, 2.0)
-    for estimator in ESTIMATORS:
-        est = estimator(const)
-        assert math.isnan(est.gamma) and "ties" in est.reason
+    not_identifiable = "(ties): the tail's shape is not identifiable"
+    for const in (np.full(60, 2.0), np.zeros(60), np.full(60, -1.0)):
+        for estimator in ESTIMATORS:
+            est = estimator(const, k=10)
+            assert math.isnan(est.gamma) and est.reason.endswith(not_identifiable), est.reason
+    two_valued = np.r_[np.ones(80), np.full(20, 2.0)]
+    for estimator in (evi.hill, evi.moment):
+        assert estimator(two_valued, k=10).reason == f"all 10 largest values are equal {not_identifiable}"
+        assert estimator(two_valued, k=30).reason == ("the 31 largest values take only 2 distinct values "
+                                                      + not_identifiable)
+    assert evi.pickands(two_valued, k=5).reason == f"all 20 largest values are equal {not_identifiable}"
+    assert math.isnan(evi.pickands(two_valued, k=10).gamma)
     neg = -pareto(2.0, n=100)
     for estimator in (evi.hill, evi.moment):
         est = estimator(neg, k=10)

@@ -243,7 +243,14 @@ def test_too_few_positive_values_is_a_reason():
 
 def test_all_positive_values_equal_is_a_reason():
     fit = powerlaw_fit(np.r_[np.full(60, 3.0), -np.ones(10)])
-    assert math.isnan(fit.alpha) and "equal" in fit.reason
+    assert math.isnan(fit.alpha) and "equal" in fit.reason and "not identifiable" in fit.reason
+
+
+def test_two_valued_sample_is_a_reason():
+    fit = powerlaw_fit(np.r_[np.ones(900), np.full(100, 2.0)])
+    assert math.isnan(fit.alpha) and fit.vs_exponential is None
+    assert fit.reason == ("the positive values take only 2 distinct values (ties): the tail's shape is "
+                          "not identifiable")
 
 
 def test_given_xmin_above_the_data_is_a_reason():

@@ -241,9 +241,14 @@ def test_zero_threshold_gives_nan():
     assert math.isfinite(weibull_tail(x, 9).theta)
 
 
-def test_ties_give_zero():
-    est = weibull_tail(np.full(100, 2.5))
-    assert (est.theta, est.standard_error, est.ci_low, est.ci_high) == (0.0, 0.0, 0.0, 0.0)
+@pytest.mark.parametrize("x, reason", [
+    (np.full(100, 2.5), "all 16 largest values are equal"),
+    (np.r_[np.ones(50), np.full(50, 2.0)], "all 16 largest values are equal"),
+    (np.r_[np.ones(90), np.full(10, 2.0)], "the 17 largest values take only 2 distinct values")])
+def test_tied_top_values_give_nan_with_a_reason(x, reason):
+    for est in (weibull_tail(x), weibull_tail(x, bias_correction=False)):
+        assert all(math.isnan(v) for v in (est.theta, est.standard_error, est.ci_low, est.ci_high))
+        assert est.reason == f"{reason} (ties): the tail's shape is not identifiable"
 
 
 @settings(max_examples=200, deadline=None)
@@ -255,7 +260,7 @@ def test_any_finite_sample(data):
     bias_correction = data.draw(st.booleans(), label="bias_correction")
     est = weibull_tail(np.array(x), k, bias_correction=bias_correction)
     if math.isnan(est.theta):
-        assert est.reason and est.threshold <= 0
+        assert est.threshold <= 0 or "not identifiable" in est.reason
     else:
         assert est.reason == ""
         assert 0.0 <= est.ci_low <= est.theta <= est.ci_high < math.inf

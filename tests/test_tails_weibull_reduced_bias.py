@@ -161,6 +161,12 @@ def test_too_few_positive_values_gives_nan_with_reason():
     assert math.isfinite(weibull_tail_reduced_bias(x, 99).theta)
 
 
+def test_tied_top_values_give_nan_with_a_reason():
+    est = weibull_tail_reduced_bias(np.r_[np.ones(40), np.full(60, 2.0)])  # default k = 25
+    assert math.isnan(est.theta) and math.isnan(est.standard_error)
+    assert est.reason == "all 25 largest values are equal (ties): the tail's shape is not identifiable"
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.data())
 def test_any_finite_sample(data):
@@ -203,5 +209,5 @@ def test_report_carries_it_without_changing_the_verdict():
     x = np.random.default_rng(3).standard_normal(20_000)
     r = tail_report(x)
     assert r.weibull_tail_reduced_bias == weibull_tail_reduced_bias(x)
-    assert (r.verdict, r.reasons) == _decide(r.moment, r.weibull_tail)[:2]
+    assert (r.verdict, r.reasons) == _decide(r.votes, r.n, "")[:2]
     assert "bias-reduced θ̂" in r.summary()

@@ -5,11 +5,11 @@ For a sampling run (random or LM), every finished reward goes through
 Weibull-tail θ̂ and the heavy / light / inconclusive verdict with its reasons), and the
 2 × 3 diagnostic figure is drawn.
 
-A reward model's reward is defined up to an additive constant, but the log-based
-estimators (Hill, moment, Weibull-tail) depend on the origin at finite n. With
-``center="auto"`` the origin is the median (the upper half is then positive), and where the
-raw rewards' top 15% are positive too, the raw origin is tried as well; if the two verdicts
-differ, the run's verdict is ``inconclusive`` with that reason.
+A reward model's reward is defined up to an additive constant and a unit; the verdict reads
+only statistics that do not change under r -> a·r + b (a > 0), so it needs no choice of
+origin. The log-based supporting estimates (Hill, moment, Weibull-tail) are those of the raw
+rewards; the figure's log-scale panels use the median as origin, so that the upper half is
+positive.
 
 For an adversarial run, each found sequence x with reward r(x) and reference log q(x) gives
 the mixture policy P = (1 − f) Q + f δ_x: KL(P‖Q) (exact, and ≈ f log(f/q)) and reward gain
@@ -30,7 +30,6 @@ from catgoodhart.probe.mixture import mixture_gain, mixture_kl, mixture_kl_appro
 from catgoodhart.probe.store import RunStore, write_json
 
 FRACTIONS = (1e-3, 1e-2, 1e-1)
-CENTERS = ("auto", "none", "median", "mean")
 
 
 @dataclass(frozen=True, repr=False)
@@ -65,8 +64,6 @@ class ProbeReport(Result):
     max: float
     verdict: str  # heavy / light / inconclusive, or "not assessed"
     reasons: list
-    center: str  # origin of the reported tail estimates
-    origin_verdicts: dict  # the verdict under each origin tried
     tail: object  # TailReport, or None with ``tail_reason``
     tail_reason: str
     figure: str | None
@@ -80,11 +77,6 @@ class ProbeReport(Result):
                  f"  reward model: {self.rm}" + (f"; language model: {self.lm}" if self.lm else ""),
                  f"  reward mean {self.mean:.4g}, sd {self.std:.4g}, range [{self.min:.4g}, {self.max:.4g}]"]
         if self.tail is not None:
-            if self.verdict != self.tail.verdict:
-                lines.append(f"  run verdict: {self.verdict}")
-                lines += [f"    - {reason}" for reason in self.reasons]
-            lines.append("  origin: " + ", ".join(f"{c} → {v}" for c, v in self.origin_verdicts.items())
-                         + f"; estimates below with origin {self.center}")
             lines += ["  " + line for line in self.tail.summary().splitlines()]
         else:
             lines.append(f"  tail verdict not assessed: {self.tail_reason}")
@@ -101,21 +93,10 @@ class ProbeReport(Result):
         return "\n".join(lines)
 
 
-def _origins(values, center):
-    """The origins to try: the given one, or (auto) the median and, where the top 15% of the
-    raw rewards are positive, the raw origin."""
-    if center != "auto":
-        return [center]
-    top = np.sort(values)[-max(2, int(0.15 * values.size)):]
-    return ["median", "none"] if top.min() > 0 else ["median"]
-
-
-def probe_report(path, *, center="auto", figure=True, base_runs=(), fractions=FRACTIONS, seed=0):
+def probe_report(path, *, figure=True, base_runs=(), fractions=FRACTIONS, seed=0):
     """Report on the run folder ``path``; writes ``report.json``, ``report.txt`` and (sampling
     runs, ``figure=True``) ``tails.png`` into it. ``base_runs`` are other run folders; an LM run
     among them with the same reward model gives E_Q[r] for the mixture policies."""
-    if center not in CENTERS:
-        raise ValueError(f"`center` must be one of {', '.join(CENTERS)}, got {center!r}")
     store = RunStore.open(path)
     meta = store.meta
     values = store.rewards()
@@ -125,8 +106,8 @@ def probe_report(path, *, center="auto", figure=True, base_runs=(), fractions=FR
     rm_spec = (models.get("rm") or {}).get("spec", "?")
     lm_spec = (models.get("lm") or {}).get("spec")
     finite = values[np.isfinite(values)]
-    tail, reason, fig_path, center_used = None, "", None, center
-    verdict, reasons, origin_verdicts = "not assessed", [], {}
+    tail, reason, fig_path = None, "", None
+    verdict, reasons = "not assessed", []
     mixtures, start_mean = [], None
     if meta["probe"] == "adversarial":
         reason = "adversarial rewards are optimized, not sampled"
@@ -139,26 +120,17 @@ def probe_report(path, *, center="auto", figure=True, base_runs=(), fractions=FR
     else:
         from catgoodhart.tails.report import tail_report
 
-        origins = _origins(finite, center)
-        center_used = origins[0]
-        tail = tail_report(finite, center=center_used, seed=seed)
-        origin_verdicts = {center_used: tail.verdict}
-        for other in origins[1:]:
-            origin_verdicts[other] = tail_report(finite, center=other, seed=seed).verdict
+        tail = tail_report(finite, seed=seed)
         verdict, reasons = tail.verdict, list(tail.reasons)
-        if len(set(origin_verdicts.values())) > 1:
-            verdict = "inconclusive"
-            reasons = ["the verdict depends on the rewards' origin, which a reward model leaves free ("
-                       + ", ".join(f"{c}: {v}" for c, v in origin_verdicts.items()) + ")"]
         if figure:
             from catgoodhart.tails.diagnostics import save_diagnostic_figure
 
             fig_path = os.path.join(store.path, "tails.png")
-            save_diagnostic_figure(finite, fig_path, center=center_used,
+            save_diagnostic_figure(finite, fig_path, center="median",
                                    title=f"{meta['probe']} probe: {rm_spec} (n = {finite.size:,})")
     report = ProbeReport(store.path, meta["probe"], int(values.size), bool(meta.get("complete")), rm_spec,
                          lm_spec, float(np.mean(finite)), float(np.std(finite)), float(np.min(finite)),
-                         float(np.max(finite)), verdict, reasons, center_used, origin_verdicts, tail, reason,
+                         float(np.max(finite)), verdict, reasons, tail, reason,
                          fig_path, start_mean, mixtures)
     write_json(os.path.join(store.path, "report.json"), _json_safe(report.to_dict()))
     with open(os.path.join(store.path, "report.txt"), "w", encoding="utf-8") as f:

@@ -1,4 +1,4 @@
-"""Input handling shared by the tail estimators: validation, order statistics, centring.
+"""Input handling shared by the tail estimators: validation, order statistics, ties, centring.
 
 Every estimator in :mod:`catgoodhart.tails` reads the sample through
 :func:`upper_order_statistics`, which returns it sorted in descending order,
@@ -66,6 +66,28 @@ def upper_order_statistics(samples, *, name="samples", min_size=MIN_SIZE):
         raise ValueError(f"`{name}` must hold at least {min_size} finite values, got {arr.size}")
     xs = np.sort(arr)[::-1]
     return np.ascontiguousarray(xs)
+
+
+def tie_reason(xs, k):
+    """Why the k largest values of the descending ``xs`` (and the threshold X_(k+1)) leave
+    the tail's shape unidentifiable, or "" when they do not: the k largest are all equal
+    (for k = 1: X_(1) = X_(2)), or the k + 1 largest take only two distinct values, so that
+    the excesses over X_(k+1) are one value and zeros.
+
+    Examples
+    --------
+    >>> tie_reason(np.array([3.0, 3.0, 3.0, 1.0]), 2)
+    "all 2 largest values are equal (ties): the tail's shape is not identifiable"
+    >>> tie_reason(np.array([3.0, 2.0, 1.0, 0.0]), 2)
+    ''
+    """
+    k = min(int(k), xs.size - 1)
+    if xs[0] == xs[max(k - 1, 1)]:
+        return f"all {max(k, 2)} largest values are equal (ties): the tail's shape is not identifiable"
+    if k >= 2 and np.count_nonzero(xs[1 : k + 1] != xs[:k]) <= 1:
+        return (f"the {k + 1} largest values take only 2 distinct values (ties): the tail's shape is "
+                "not identifiable")
+    return ""
 
 
 def _binary_exponent(arr):

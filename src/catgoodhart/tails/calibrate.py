@@ -4,13 +4,16 @@ Run: python -m catgoodhart.tails.calibrate [--seeds 100] [--sizes 1000 10000 100
                                           [--out paper_checks/tail_calibration.md]
 
 For each law below and each sample size, ``--seeds`` samples are drawn with the
-distributions' samplers (seed = index) and passed to ``tail_report`` with its defaults. The
-table gives the fraction of heavy / light / inconclusive verdicts (a wrong verdict is heavy
-for a light law or light for a heavy one) and, where the true value is known, how often each
-estimator's nominal 95% interval covers it: γ for the moment, Hill, Pickands and GPD
-estimates, θ for the Weibull-tail coefficient and its bias-reduced version. γ and θ are the
-limits of the tail; at finite n second-order terms bias the estimates of most laws, and the
-coverage shows by how much.
+distributions' samplers (seed = index). Each sample goes to ``tail_report`` (its defaults)
+three times: as drawn, standardized ((x - mean)/sd), and scaled by 10^-3 and shifted by
+10^3 of its own interquartile ranges (x -> 10^-3 x + 10^3 IQR(10^-3 x)). The table gives,
+per transform, the fraction of heavy / light / inconclusive verdicts (a wrong verdict is
+heavy for a light law or light for a heavy one); beside them, the verdict of the
+origin-dependent rule (the moment γ̂ and the Weibull-tail θ̂ on log X, 2.5 standard errors
+from 0 and 1) shows what a verdict that reads the raw values would say; and, where the
+true value is known, how often each estimator's nominal 95% interval covers it: γ for the
+moment, Hill, Pickands and GPD estimates, θ for the Weibull-tail coefficient and its
+bias-reduced version. γ and θ do not change under a·x + b; the log-based estimates do.
 """
 
 import argparse
@@ -21,16 +24,32 @@ import sys
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
+from scipy import stats
 
 from catgoodhart import distributions as D
+
+
+class _NormalScaleMixture:
+    """0.9 N(0, 1) + 0.1 N(0, 9): light (its tail is the wider normal's), but its hazard
+    decreases where the wider component takes over, between its 1% and 5% quantiles."""
+
+    def sample(self, n, seed):
+        rng = np.random.default_rng(seed)
+        wide = rng.random(n) < 0.1
+        return rng.standard_normal(n) * np.where(wide, 3.0, 1.0)
+
 
 #: (name, law, class, γ, θ); None where the value is not a finite number the estimators target
 LAWS = [
     ("normal", D.Normal(), "light", 0.0, 0.5),
     ("exponential", D.Exponential(), "light", 0.0, 1.0),
     ("Gumbel", D.Gumbel(), "light", 0.0, 1.0),
+    ("Laplace", D.Laplace(), "light", 0.0, 1.0),
     ("uniform", D.Uniform(), "light", -1.0, None),
     ("Weibull(2)", D.Weibull(shape=2.0), "light", 0.0, 0.5),
+    ("Gamma(0.5)", D.ScipyDistribution(stats.gamma(0.5), heavy_tailed=False, mgf_radius=1.0, gamma=0.0),
+     "light", 0.0, 1.0),
+    ("0.9 N(0,1) + 0.1 N(0,9)", _NormalScaleMixture(), "light", 0.0, 0.5),
     ("lognormal(0, 1)", D.LogNormal(), "heavy", 0.0, None),
     ("Weibull(0.5)", D.Weibull(shape=0.5), "heavy", 0.0, 2.0),
     ("Student-t(3)", D.StudentT(nu=3.0), "heavy", 1 / 3, None),
@@ -40,7 +59,25 @@ LAWS = [
     ("GPD(0.2)", D.GPD(xi=0.2), "heavy", 0.2, None),
     ("Fréchet(3)", D.Frechet(alpha=3.0), "heavy", 1 / 3, None),
 ]
+#: laws outside the log-concave light family the verdict's light side is calibrated on
+NOT_LOG_CONCAVE = ("Gamma(0.5)", "0.9 N(0,1) + 0.1 N(0,9)")
 ESTIMATORS = ("moment", "hill", "pickands", "gpd", "weibull_tail", "weibull_tail_reduced_bias")
+VERDICT_NAMES = ("heavy", "light", "inconclusive")
+
+
+def _standardized(x):
+    return (x - np.mean(x)) / np.std(x)
+
+
+def _scaled_and_shifted(x):
+    y = 1e-3 * x
+    q75, q25 = np.percentile(y, [75, 25])
+    return y + 1e3 * (q75 - q25)
+
+
+#: (label, function): the transforms x -> a·x + b every sample is reported under
+TRANSFORMS = [("as drawn", lambda x: x), ("standardized", _standardized),
+              ("10⁻³x + 10³ IQR", _scaled_and_shifted)]
 
 
 def _covers(low, high, truth):
@@ -49,58 +86,114 @@ def _covers(low, high, truth):
     return float(low <= truth <= high)
 
 
+def log_rule_verdict(report, z=2.5, veto=1.0):
+    """The verdict of the origin-dependent rule, from the report's moment γ̂ and θ̂ on log X:
+    heavy where γ̂ > 2.5 SE above 0 or θ̂ > 2.5 SE above 1, light where γ̂ or θ̂ lies 2.5 SE
+    below its boundary (θ's vote counted only while γ̂'s z is not beyond ∓1 the other way),
+    inconclusive otherwise or when the two disagree."""
+    g, t = report.moment, report.weibull_tail
+    zg = g.gamma / g.standard_error if not g.reason and g.standard_error > 0 else math.nan
+    zt = (t.theta - 1.0) / t.standard_error if not t.reason and t.standard_error > 0 else math.nan
+    heavy = zg > z or (zt > z and not zg < -veto)
+    light = zg < -z or (zt < -z and not zg > veto)
+    return "heavy" if heavy and not light else "light" if light and not heavy else "inconclusive"
+
+
 def _one(args):
-    """Verdict and coverage indicators of one sample (runs in a worker process)."""
+    """Verdicts and coverage indicators of one sample under each transform (worker process)."""
     from catgoodhart.tails.report import tail_report
 
     index, n, seed = args
     _, law, _, gamma, theta = LAWS[index]
-    r = tail_report(law.sample(n, seed=seed))
-    covered = {
-        "moment": _covers(r.moment.ci_low, r.moment.ci_high, gamma),
-        "hill": _covers(r.hill.ci_low, r.hill.ci_high, gamma if gamma and gamma > 0 else None),
-        "pickands": _covers(r.pickands.ci_low, r.pickands.ci_high, gamma),
-        "gpd": _covers(r.gpd.xi_ci_low, r.gpd.xi_ci_high, gamma),
-        "weibull_tail": _covers(r.weibull_tail.ci_low, r.weibull_tail.ci_high, theta),
-        "weibull_tail_reduced_bias": _covers(r.weibull_tail_reduced_bias.ci_low,
-                                             r.weibull_tail_reduced_bias.ci_high, theta),
-    }
-    return index, n, r.verdict, covered
+    x = np.asarray(law.sample(n, seed=seed), dtype=float)
+    out = []
+    for _, transform in TRANSFORMS:
+        r = tail_report(transform(x))
+        covered = {
+            "moment": _covers(r.moment.ci_low, r.moment.ci_high, gamma),
+            "hill": _covers(r.hill.ci_low, r.hill.ci_high, gamma if gamma and gamma > 0 else None),
+            "pickands": _covers(r.pickands.ci_low, r.pickands.ci_high, gamma),
+            "gpd": _covers(r.gpd.xi_ci_low, r.gpd.xi_ci_high, gamma),
+            "weibull_tail": _covers(r.weibull_tail.ci_low, r.weibull_tail.ci_high, theta),
+            "weibull_tail_reduced_bias": _covers(r.weibull_tail_reduced_bias.ci_low,
+                                                 r.weibull_tail_reduced_bias.ci_high, theta),
+        }
+        out.append((r.verdict, log_rule_verdict(r), covered))
+    return index, n, out
 
 
 def calibrate(seeds=100, sizes=(1_000, 10_000, 100_000), *, workers=None, progress=None):
-    """{(law index, n): {"heavy"|"light"|"inconclusive": fraction, "coverage": {estimator: fraction}}}."""
+    """{(law index, n, transform index): {"heavy"|"light"|"inconclusive": fraction,
+    "log rule": {verdict: fraction}, "coverage": {estimator: fraction}}}, and under the key
+    "agree" the fraction of samples whose verdict was the same under every transform."""
     jobs = [(i, n, s) for n in sizes for i in range(len(LAWS)) for s in range(seeds)]
-    counts = {}
+    cells, same = {}, []
     # spawned, not forked: a fork of a process whose numba threads are running can die
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers or os.cpu_count(), mp_context=context) as pool:
-        for done, (i, n, verdict, covered) in enumerate(pool.map(_one, jobs, chunksize=4), start=1):
-            cell = counts.setdefault((i, n), {"verdicts": [], "coverage": {e: [] for e in ESTIMATORS}})
-            cell["verdicts"].append(verdict)
-            for e, value in covered.items():
-                cell["coverage"][e].append(value)
+        for done, (i, n, out) in enumerate(pool.map(_one, jobs, chunksize=2), start=1):
+            same.append(len({verdict for verdict, _, _ in out}) == 1)
+            for t, (verdict, log_verdict, covered) in enumerate(out):
+                cell = cells.setdefault((i, n, t), {"verdicts": [], "log": [],
+                                                    "coverage": {e: [] for e in ESTIMATORS}})
+                cell["verdicts"].append(verdict)
+                cell["log"].append(log_verdict)
+                for e, value in covered.items():
+                    cell["coverage"][e].append(value)
             if progress is not None:
                 progress(done, len(jobs))
-    table = {}
-    for key, cell in counts.items():
-        v = cell["verdicts"]
-        table[key] = {name: v.count(name) / len(v) for name in ("heavy", "light", "inconclusive")}
+    table = {"agree": float(np.mean(same))}
+    for key, cell in cells.items():
+        v, lv = cell["verdicts"], cell["log"]
+        table[key] = {name: v.count(name) / len(v) for name in VERDICT_NAMES}
+        table[key]["log rule"] = {name: lv.count(name) / len(lv) for name in VERDICT_NAMES}
         table[key]["coverage"] = {e: (float(np.nanmean(c)) if np.any(np.isfinite(c)) else math.nan)
                                   for e, c in cell["coverage"].items()}
     return table
 
 
-#: why the coverage columns that miss 90-98% miss it (second-order bias, not noise)
+#: what the verdict columns show and why the coverage columns that miss 90-98% miss it
 _NOTES = [
-    "With 100 samples per cell a coverage of 95% has a binomial standard error of 2.2 points, so "
-    "90-98% is about the band that noise alone allows. Where coverage falls short of it, the cause is "
-    "second-order bias, which the intervals (noise only) do not contain:",
+    "Verdict. With 100 samples per cell a rate of 5% has a binomial standard error of 2.2 points. The "
+    "verdict reads the generalized Pareto shape ξ̂ of the excesses over X_(k+1) at k = max(√n, 50), "
+    "n^0.6 and n^0.7, highest threshold first (`catgoodhart.tails.report`), on the excesses divided "
+    "by their own scale: its rows are the same for the three transforms.",
+    "",
+    "* Log-concave light laws (normal, exponential, Gumbel, Laplace, uniform, Weibull(2)): their "
+    "excesses are no heavier than exponential over every threshold (ξ(u) <= 0), so a heavy verdict "
+    "needs a 2.5-standard-error excursion at one of three thresholds: 0-2% of the samples in every "
+    "cell, highest for the exponential and the Laplace, whose excesses are exactly exponential "
+    "(ξ = 0) and which stay inconclusive at every n. The Gumbel approaches ξ = 0 from below and is "
+    "rarely called light; the normal and Weibull(2) are light for 22-26% of the samples at n = 1,000, "
+    "78-89% at 10,000 and all at 100,000.",
+    "* Light laws whose hazard decreases over the observed range are outside that family: Gamma(0.5) "
+    "(hazard falling to its limit 1) reads heavy for 7% of the samples at n = 10^4 and 11% at 10^5, "
+    "and the normal scale mixture, whose hazard falls where the wider component takes over, for 63% "
+    "at n = 1,000 and 16% at 10^4; at 10^5 the highest threshold lies beyond that stretch and reads it "
+    "light every time. A sample that does not reach beyond such a stretch cannot tell it from a heavy "
+    "tail; these rows show that limit, they are not a tuning target.",
+    "* Heavy laws. The excesses of the lognormal (θ = ∞) and of Weibull(0.5) (θ = 2) have a "
+    "penultimate shape ξ(u) ≈ (θ - 1)/log(n/k), about 0.25-0.45 at these n, so at n = 1,000 "
+    "(k = 50-126 excesses) ξ̂ is 2.5 standard errors above 0 for only 59% and 68% of the samples, "
+    "Student-t(3) 56%, GPD(0.2) 32%. The origin-dependent rule calls them heavy more often as "
+    "drawn (85%, 98%, 81%, 52%) because it uses the origin 0 of the raw values, which a reward does "
+    "not have: standardized or shifted, its verdicts change (for the shifted lognormal, light for 51%). "
+    "From n = 10^4 the heavy rates are 93-100%. Pareto(4) and Fréchet(3), whose excesses are "
+    "GPD-like at every threshold, gain (n = 1,000: 57% and 71%, against 5% and 32%). Student-t(10) "
+    "has ξ(u) <= 0 above its 1% quantile, so it is mostly inconclusive up to n = 10^5 (heavy for 18% "
+    "there).",
+    "",
+    "Coverage concerns the estimators, which do not vote. Pickands' estimator and the GPD fit are "
+    "invariant under a·x + b, so their coverage is the same in the three rows of a cell; Hill, the "
+    "moment estimator and both θ estimators read log X, so theirs changes with the origin (θ on the "
+    "exponential: 96-98% as drawn, 0-12% standardized, 0% shifted). As drawn, where coverage falls "
+    "short of 90-98%, the cause is second-order bias, which the intervals (noise only) do not contain:",
     "",
     "* θ (plain Weibull-tail coefficient) on the normal: the slowly varying factor of "
     "-log F̄(x) = x² ℓ(x)/2 biases θ̂ upwards by b(log(n/k)) ≈ 0.2 at n = 10^5 (θ̂ ≈ 0.71 for "
     "θ = 1/2), decaying like log log n / log n. θ_RB fits that term (index ρ = -1) jointly with θ and "
-    "covers; it is reported beside θ but does not vote, because its standard error is 2-4 times larger.",
+    "covers. On the Laplace (-log F̄(x) = x + log 2) and Gamma(0.5) (x + ½ log x + O(1)) the "
+    "additive terms bias θ̂ the same way; θ_RB covers them at 89-99%.",
     "* Hill on GPD(0.2) and Student-t(10): second-order index ρ = -0.2, so the bias at k = √n decays "
     "like (n/k)^-0.2 and is several standard errors at every n here. A reduced-bias Hill needs an "
     "estimate of ρ; the Fraga Alves-Gomes-de Haan estimator returns ρ̂ ≈ -0.3 to -0.7 on these "
@@ -110,11 +203,10 @@ _NOTES = [
     "second-order index ρ = 0, so the bias decays only logarithmically (like 1/log(n/k)) while the "
     "standard error shrinks like k^-1/2: coverage falls as n grows, and no principled correction "
     "exists without a parametric model of the slowly varying term.",
+    "* The normal scale mixture: its tail is the wider normal's only beyond about its 1% quantile, so "
+    "every estimator reads a stretch that is not yet the limit, and none covers.",
     "* GPD on the uniform (ξ = -1): the maximum-likelihood estimator is not regular for ξ < -1/2, "
     "and the profile-likelihood interval over-covers (98-100%).",
-    "* Pareto(4) at n = 1,000: the wrong (light) verdicts come from θ̂, which is below 1 for a power "
-    "law with a large index at small n (θ̂ grows like log n), while γ̂ is not yet one standard error "
-    "above 0.",
 ]
 
 
@@ -128,28 +220,39 @@ def markdown(table, seeds, sizes):
         "# Calibration of `tail_report`",
         "",
         f"Generated by `python -m catgoodhart.tails.calibrate --seeds {seeds} --sizes "
-        f"{' '.join(map(str, sizes))}`: {seeds} samples per cell, drawn with the package's samplers "
-        "(seed = sample index), `tail_report` with its defaults (no centring, k = √n rule for γ, "
-        "k = n^0.6 for θ, n^0.7 for the bias-reduced θ_RB).",
+        f"{' '.join(map(str, sizes))}`: {seeds} samples per law and n, drawn with the package's "
+        "samplers (seed = sample index), each passed to `tail_report` with its defaults as drawn, "
+        "standardized ((x - mean)/sd), and as 10⁻³x + 10³ IQR(10⁻³x).",
+        "",
+        f"The verdicts of the three transforms of a sample agreed for {_percent(table['agree'])} of "
+        f"the {seeds * len(sizes) * len(LAWS):,} samples.",
         "",
         "Verdicts: fraction heavy / light / inconclusive; **bold** where the verdict is wrong for "
-        "more than 5% of the samples. Coverage: how often the nominal 95% interval holds the "
-        "true γ (moment, Hill where γ > 0, Pickands, GPD ξ) or θ (Weibull-tail θ and its "
-        "bias-reduced version θ_RB); – where the true value is not a finite target.",
+        "more than 5% of the samples. Log rule: the heavy / light fractions of the origin-dependent "
+        "rule (moment γ̂ and Weibull-tail θ̂ on log X, 2.5 standard errors from 0 and 1), which does "
+        "not vote. Coverage: how often the nominal 95% interval holds the true γ (moment, Hill "
+        "where γ > 0, Pickands, GPD ξ) or θ (Weibull-tail θ and its bias-reduced version θ_RB); – "
+        "where the true value is not a finite target.",
         "",
-        "| law | class | n | heavy | light | inconclusive | moment | Hill | Pickands | GPD | θ | θ_RB |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| law | class | n | transform | heavy | light | inconclusive | log rule heavy / light "
+        "| moment | Hill | Pickands | GPD | θ | θ_RB |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for n in sizes:
         for i, (name, _, cls, _, _) in enumerate(LAWS):
-            cell = table[(i, n)]
-            wrong = cell["light"] if cls == "heavy" else cell["heavy"]
-            verdicts = [_percent(cell[v]) for v in ("heavy", "light", "inconclusive")]
-            wrong_col = 0 if cls == "light" else 1
-            if wrong > 0.05:
-                verdicts[wrong_col] = f"**{verdicts[wrong_col]}**"
-            cov = [_percent(cell["coverage"][e]) for e in ESTIMATORS]
-            lines.append(f"| {name} | {cls} | {n:,} | " + " | ".join(verdicts + cov) + " |")
+            for t, (label, _) in enumerate(TRANSFORMS):
+                cell = table[(i, n, t)]
+                wrong = cell["light"] if cls == "heavy" else cell["heavy"]
+                verdicts = [_percent(cell[v]) for v in VERDICT_NAMES]
+                wrong_col = 0 if cls == "light" else 1
+                if wrong > 0.05:
+                    verdicts[wrong_col] = f"**{verdicts[wrong_col]}**"
+                log = cell["log rule"]
+                cov = [_percent(cell["coverage"][e]) for e in ESTIMATORS]
+                law_class = cls + (" (not log-concave)" if name in NOT_LOG_CONCAVE else "")
+                lines.append(f"| {name} | {law_class} | {n:,} | {label} | " + " | ".join(verdicts)
+                             + f" | {_percent(log['heavy'])} / {_percent(log['light'])} | "
+                             + " | ".join(cov) + " |")
     return "\n".join([*lines, "", *_NOTES]) + "\n"
 
 

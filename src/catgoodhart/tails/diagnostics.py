@@ -35,12 +35,11 @@ matplotlib is imported inside the functions, so importing this module is cheap.
 
 import math
 import os
-import secrets
-import shutil
 from pathlib import Path
 
 import numpy as np
 
+from catgoodhart._files import write_atomically
 from catgoodhart.tails import _sample
 
 #: panel titles, in order (a note in parentheses is appended when a panel is empty)
@@ -320,31 +319,7 @@ def _format_for(path):
     return suffix
 
 
-def _write_atomically(fig, path, fmt):
-    """Save to a new file beside ``path``, then rename it over ``path``: on any failure
-    the old file is untouched and the temporary one removed."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    while True:
-        tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
-        try:
-            fd = os.open(tmp, flags, 0o666)  # the umask applies, as for an ordinary new file
-            break
-        except FileExistsError:
-            continue
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fig.savefig(fh, format=fmt)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if path.exists():
-            shutil.copymode(path, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def save_diagnostic_figure(samples, path, **kwargs):
+def save_diagnostic_figure(samples, path, *, overwrite=True, **kwargs):
     """Draw :func:`diagnostic_figure` and write it to ``path`` atomically.
 
     The format comes from the suffix (``.png``, ``.pdf``, ``.svg``, ...). The figure is
@@ -357,6 +332,8 @@ def save_diagnostic_figure(samples, path, **kwargs):
         One-dimensional array of at least 50 finite real numbers.
     path : str or os.PathLike
         Where to write; its folder must exist.
+    overwrite : bool
+        Whether an existing file may be replaced (also one created while the figure is drawn).
     **kwargs
         ``center``, ``k_max``, ``title``: passed to :func:`diagnostic_figure`.
 
@@ -382,5 +359,4 @@ def save_diagnostic_figure(samples, path, **kwargs):
     path = Path(os.fspath(path))
     fmt = _format_for(path)
     fig = diagnostic_figure(samples, **kwargs)
-    _write_atomically(fig, path, fmt)
-    return path
+    return write_atomically(path, lambda fh: fig.savefig(fh, format=fmt), overwrite=overwrite)

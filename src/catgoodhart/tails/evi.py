@@ -11,11 +11,12 @@ right endpoint. With X_(1) >= X_(2) >= ... >= X_(n) and k of the largest values:
 
 Each returns an :class:`EVIEstimate` with the asymptotic standard error and the normal
 confidence interval γ̂ ± z_{(1+level)/2} SE. Hill and the moment estimator need
-X_(k+1) > 0 (they read log X); where that fails, or ties make the formula 0/0, the
-estimate is ``nan`` and ``reason`` says why, so a report never stops on an awkward
-sample. Hill-type estimators are scale- but not shift-invariant; Pickands' is both.
-A Gumbel-domain tail gives Hill estimates that drift to 0 only slowly (like σ/√(2 log(n/k))
-for the lognormal), so Hill alone does not separate a lognormal from a Pareto tail.
+X_(k+1) > 0 (they read log X); where that fails, or the k largest values are all equal
+(the tail's shape is then not identifiable), the estimate is ``nan`` and ``reason`` says
+why, so a report never stops on an awkward sample. Hill-type estimators are scale- but not
+shift-invariant; Pickands' is both. A Gumbel-domain tail gives Hill estimates that drift to 0
+only slowly (like σ/√(2 log(n/k)) for the lognormal), so Hill alone does not separate a
+lognormal from a Pareto tail.
 
 When ``k`` is not given it comes from :mod:`catgoodhart.tails.selection` (the double
 bootstrap by default; see there), and ``k_rule`` records how.
@@ -31,7 +32,7 @@ from scipy import special
 from catgoodhart import _validation
 from catgoodhart._results import Result
 from catgoodhart.tails import selection
-from catgoodhart.tails._sample import upper_order_statistics
+from catgoodhart.tails._sample import tie_reason, upper_order_statistics
 
 _LOG2 = math.log(2.0)
 
@@ -143,7 +144,7 @@ def _nonpositive_reason(xs, k):
 def _log_spacing_setup(name, samples, k, level, k_min, seed, n_boot):
     """Shared start of the estimators on log X_(i) - log X_(k+1): the sorted sample, the
     interval's z, the chosen k and threshold X_(k+1), and a failed estimate (or None) when
-    X_(k+1) <= 0."""
+    the k largest values are all equal or X_(k+1) <= 0."""
     xs = upper_order_statistics(samples)
     level, z = _z_value(level)
     n = xs.size
@@ -151,13 +152,12 @@ def _log_spacing_setup(name, samples, k, level, k_min, seed, n_boot):
                           seed=seed, n_boot=n_boot)
     threshold = float(xs[kk])
     failed = None
-    if not threshold > 0:
+    tied = tie_reason(xs, kk)
+    if tied:
+        failed = _failed(name, level, kk, n, threshold, rule, tied)
+    elif not threshold > 0:
         failed = _failed(name, level, kk, n, threshold, rule, _nonpositive_reason(xs, kk))
     return xs, level, z, n, kk, rule, threshold, failed
-
-
-def _tied_reason(k):
-    return f"the {k + 1} largest values are all equal (ties), so the estimate is degenerate"
 
 
 # ----- Hill ---------------------------------------------------------------------------
@@ -188,7 +188,8 @@ def hill(samples, k=None, *, level=0.95, seed=selection.DEFAULT_SEED,
     Returns
     -------
     EVIEstimate
-        ``gamma`` etc. are nan, with a ``reason``, when X_(k+1) <= 0 or X_(1) = X_(k+1).
+        ``gamma`` etc. are nan, with a ``reason``, when X_(k+1) <= 0 or the k largest values
+        are all equal (for k = 1: X_(1) = X_(2)).
 
     Examples
     --------
@@ -201,8 +202,6 @@ def hill(samples, k=None, *, level=0.95, seed=selection.DEFAULT_SEED,
                                                                        seed, n_boot)
     if failed:
         return failed
-    if xs[0] == threshold:
-        return _failed("hill", level, kk, n, threshold, rule, _tied_reason(kk))
     logs = np.log(xs[: kk + 1])
     gamma = float(np.mean(logs[:kk] - logs[kk]))
     return _estimate("hill", gamma, gamma / math.sqrt(kk), z, level, kk, n, threshold, rule)
@@ -307,7 +306,8 @@ def pickands(samples, k=None, *, level=0.95, seed=selection.DEFAULT_SEED,
     Returns
     -------
     EVIEstimate
-        ``threshold`` is X_(4k); nan with a ``reason`` when ties make a spacing zero.
+        ``threshold`` is X_(4k); nan with a ``reason`` when ties make a spacing zero (the
+        4k largest values all equal, or X_(k) = X_(2k), or X_(2k) = X_(4k)).
 
     Examples
     --------
@@ -322,6 +322,11 @@ def pickands(samples, k=None, *, level=0.95, seed=selection.DEFAULT_SEED,
     k_max = n // 4
     kk, rule = _resolve_k(xs, k, k_min=1, k_max=k_max, cap=k_max, seed=seed, n_boot=n_boot)
     a, b, c = float(xs[kk - 1]), float(xs[2 * kk - 1]), float(xs[4 * kk - 1])
+    # the estimator reads the 4k largest values, X_(4k) included
+    tied = (f"all {4 * kk} largest values are equal (ties): the tail's shape is not identifiable"
+            if xs[0] == xs[4 * kk - 1] else tie_reason(xs, 4 * kk - 1))
+    if tied:
+        return _failed("pickands", level, kk, n, c, rule, tied)
     # scale by a power of two (exact) so the spacings cannot overflow
     e = math.frexp(max(abs(a), abs(c)))[1]
     a, b, c_scaled = math.ldexp(a, -e), math.ldexp(b, -e), math.ldexp(c, -e)
@@ -380,7 +385,7 @@ def moment(samples, k=None, *, level=0.95, seed=selection.DEFAULT_SEED,
     Returns
     -------
     EVIEstimate
-        nan with a ``reason`` when X_(k+1) <= 0 or the k largest log-spacings are all equal.
+        nan with a ``reason`` when X_(k+1) <= 0 or the k largest values are all equal.
 
     Examples
     --------

@@ -44,7 +44,7 @@ from scipy import optimize
 
 from catgoodhart import _validation
 from catgoodhart._results import Result
-from catgoodhart.tails._sample import MIN_SIZE, upper_order_statistics
+from catgoodhart.tails._sample import MIN_SIZE, tie_reason, upper_order_statistics
 
 #: χ²_1 quantile at 0.95: 1.959963984540054², the 97.5% standard normal quantile squared
 CHI2_95 = 3.841458820694124
@@ -82,6 +82,11 @@ class GPDFit(Result):
     ``xi_standard_error`` is sqrt of the (ξ, ξ) entry of the inverse observed
     information (nan where that is not positive definite or ξ̂ sits on ξ = -1).
     ``converged`` is False, with ``reason`` saying why, when no interior maximum was found.
+    ``z_exponential`` is the signed root of the likelihood-ratio statistic of ξ = 0
+    (exponential excesses) against the GPD, sign(ξ̂) √(2 (ℓ(ξ̂, σ̂) - max_σ ℓ(0, σ))): under
+    exponential excesses it is approximately standard normal, so it measures how many
+    standard errors ξ̂ lies from 0 (it equals ξ̂ / SE where the profile is quadratic) and is
+    invariant under x -> a x + b, a > 0, like ξ̂ itself.
     """
 
     xi: float
@@ -93,6 +98,7 @@ class GPDFit(Result):
     xi_ci_high: float
     xi_standard_error: float
     converged: bool
+    z_exponential: float = math.nan
     reason: str = ""
 
 
@@ -345,16 +351,14 @@ def _fit_excesses(y, threshold):
                                     "the likelihood can resolve in double precision")
     shift = m * math.log(ex.top)  # ℓ = ℓ_z - m log(max y)
     if ex.min == 1.0:
-        low, high = _interval(ex, -1.0, 0.0)
-        return GPDFit(xi=-1.0, scale=ex.top, threshold=threshold, n_exceedances=m, log_likelihood=-shift,
-                      xi_ci_low=low, xi_ci_high=high, xi_standard_error=math.nan, converged=False,
-                      reason="all excesses are equal: the likelihood is largest on the boundary ξ = -1")
+        return _empty(threshold, m,
+                      f"all {m} excesses are equal (ties): the tail's shape is not identifiable")
     xi, ell, note = _maximize_profile(ex)
     if xi <= -1.0:
         low, high = _interval(ex, -1.0, 0.0)
         return GPDFit(xi=-1.0, scale=ex.top, threshold=threshold, n_exceedances=m, log_likelihood=-shift,
                       xi_ci_low=low, xi_ci_high=high, xi_standard_error=math.nan, converged=False,
-                      reason=note)
+                      z_exponential=_signed_root(ex, -1.0, 0.0), reason=note)
     sigma, _ = ex.sigma_hat(xi)
     if not note:
         xi, sigma, ell = _polish(ex, xi, sigma, ell)
@@ -365,7 +369,15 @@ def _fit_excesses(y, threshold):
         se = math.sqrt(-hess[1, 1] / np.linalg.det(hess))  # [(-H)^{-1}]_{ξξ}
     return GPDFit(xi=float(xi), scale=float(sigma * ex.top), threshold=threshold, n_exceedances=m,
                   log_likelihood=float(ell - shift), xi_ci_low=float(low), xi_ci_high=float(high),
-                  xi_standard_error=se, converged=not note, reason=note)
+                  xi_standard_error=se, converged=not note, z_exponential=_signed_root(ex, xi, ell),
+                  reason=note)
+
+
+def _signed_root(ex, xi, ell):
+    """sign(ξ̂) √(2 (ℓ_max - ℓ_p(0))) in the scaled units of ``ex`` (free of the sample's
+    location and scale); a maximum found a rounding error below ℓ_p(0) counts as 0."""
+    lr = 2.0 * (ell - ex.profile(0.0))
+    return math.copysign(math.sqrt(max(lr, 0.0)), xi)
 
 
 def gpd_fit(samples, threshold=None, *, k=None):
@@ -390,8 +402,10 @@ def gpd_fit(samples, threshold=None, *, k=None):
     -------
     GPDFit
         ξ, σ, u, m, the maximized log-likelihood, the 95% profile interval for ξ, the
-        standard error of ξ̂ from the observed information, and whether the fit converged
-        (with the reason if not). Fewer than 10 excesses give nan fields and a reason.
+        standard error of ξ̂ from the observed information, whether the fit converged
+        (with the reason if not), and the likelihood-ratio test of exponential excesses.
+        Fewer than 10 excesses, all excesses equal, or (with ``k``) the k largest values all
+        equal give nan fields and a reason.
 
     Raises
     ------
@@ -418,7 +432,11 @@ def gpd_fit(samples, threshold=None, *, k=None):
             k = _default_k(n)
         elif isinstance(k, bool) or not isinstance(k, numbers.Integral) or not 1 <= k <= n - 1:
             raise ValueError(f"`k` must be an integer in [1, {n - 1}], got {k!r}")
-        u = float(xs[int(k)])
+        k = int(k)
+        tied = tie_reason(xs, k)
+        if tied:
+            return _empty(float(xs[k]), int(np.count_nonzero(xs > xs[k])), tied)
+        u = float(xs[k])
     m = int(np.count_nonzero(xs > u))  # xs is descending: the excesses are xs[:m]
     with np.errstate(over="ignore", invalid="ignore"):
         y = xs[:m] - u

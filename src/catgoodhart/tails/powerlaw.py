@@ -321,8 +321,9 @@ def powerlaw_fit(samples, *, xmin=None):
     -------
     PowerLawFit
         α̂, its standard error, x_min, the tail size, the KS distance and the
-        likelihood-ratio tests. Fewer than 50 positive values, fewer than two distinct
-        ones, or no value above a given ``xmin`` give nan fields and a reason.
+        likelihood-ratio tests. Fewer than 50 positive values, fewer than three distinct
+        ones (when ``xmin`` is scanned), or no value above a given ``xmin`` give nan fields
+        and a reason.
 
     Raises
     ------
@@ -354,9 +355,11 @@ def powerlaw_fit(samples, *, xmin=None):
     left = starts[np.cumsum(first) - 1]  # index of the first copy of each value
 
     if xmin is None:
+        if starts.size < 3:
+            return _empty(n_pos, "all positive values are equal (ties): the tail's shape is not identifiable"
+                          if starts.size == 1 else "the positive values take only 2 distinct values (ties): "
+                          "the tail's shape is not identifiable")
         cand = starts[:-1]
-        if cand.size == 0:
-            return _empty(n_pos, "all positive values are equal: no tail with two distinct values")
         suffix = np.cumsum((lx - lx[-1])[::-1])[::-1]
         c, _ = _ks_scan(lx, left, suffix, cand, _scan_order(cand.size))
         if c < 0:

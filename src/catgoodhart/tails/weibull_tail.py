@@ -43,7 +43,7 @@ from scipy import special
 
 from catgoodhart._results import Result
 from catgoodhart._validation import count, real
-from catgoodhart.tails._sample import upper_order_statistics
+from catgoodhart.tails._sample import tie_reason, upper_order_statistics
 
 MIN_SIZE = 50
 #: the default number of upper order statistics is round(n ** K_EXPONENT); see ``weibull_tail``
@@ -177,11 +177,14 @@ def weibull_tail(samples, k=None, *, bias_correction=True):
     Notes
     -----
     *Positive part.* The estimator takes logarithms, so it needs X_(k+1) > 0: only the
-    positive upper tail is used. When fewer than k + 1 values are positive, θ̂ is ``nan``
-    and ``reason`` says so. θ̂ is exactly invariant under X → cX (c > 0) but not under
+    positive upper tail is used. When fewer than k + 1 values are positive, or the k
+    largest values are all equal (a constant sample: the shape is not identifiable), θ̂ is
+    ``nan`` and ``reason`` says so. θ̂ is exactly invariant under X → cX (c > 0) but not under
     shifts: the tail's origin is taken to be 0, and a threshold X_(k+1) just above 0
-    inflates every log-spacing, hence θ̂. The tail class itself is shift-invariant, so a
-    sample whose origin is arbitrary (rewards) should be centred first.
+    inflates every log-spacing, hence θ̂. The tail class itself is shift-invariant, so for a
+    sample whose origin is arbitrary (rewards) θ̂ is evidence about that origin's choice as
+    much as about the tail; :func:`~catgoodhart.tails.report.tail_report` reports it but
+    decides on shift-invariant statistics.
 
     *Denominator (bias_correction).* On exact exponential samples (θ = 1, no slowly
     varying factor, so all bias comes from m_i), the bias of θ̂ at n = 10^3 / 10^4 / 10^5 is
@@ -250,6 +253,9 @@ def weibull_tail(samples, k=None, *, bias_correction=True):
             raise ValueError(f"`k` must be an integer in [1, n - 2] = [1, {n - 2}], got {k}")
         k_rule = "given"
     threshold = float(xs[k])
+    tied = tie_reason(xs, k)
+    if tied:
+        return _nan_estimate(k, n, threshold, k_rule, bias_correction, tied)
     if threshold <= 0.0:
         positive = int(np.count_nonzero(xs > 0.0))
         return _nan_estimate(k, n, threshold, k_rule, bias_correction,
@@ -407,7 +413,8 @@ def weibull_tail_reduced_bias(samples, k=None, *, rho=DEFAULT_RHO):
 
     Notes
     -----
-    Like :func:`weibull_tail` it needs X_(k+1) > 0 (``nan`` with a ``reason`` otherwise)
+    Like :func:`weibull_tail` it needs X_(k+1) > 0 and the k largest values not all equal
+    (``nan`` with a ``reason`` otherwise)
     and is invariant under X → cX but not under shifts. It does not remove the bias of
     laws outside the model, e.g. the lognormal (θ = ∞: θ̂ grows with n).
 
@@ -424,6 +431,9 @@ def weibull_tail_reduced_bias(samples, k=None, *, rho=DEFAULT_RHO):
     k, k_rule = _choose_k(n, k, REDUCED_BIAS_K_EXPONENT, 3)
     threshold = float(xs[k])
     nan = float("nan")
+    tied = tie_reason(xs, k)
+    if tied:
+        return ReducedBiasWeibullTailEstimate(nan, nan, nan, nan, nan, rho, k, n, threshold, k_rule, tied)
     if threshold <= 0.0:
         positive = int(np.count_nonzero(xs > 0.0))
         return ReducedBiasWeibullTailEstimate(
