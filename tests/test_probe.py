@@ -19,6 +19,19 @@ WORDS = ["[PAD]", "[UNK]", "[BOS]", "[EOS]", *[f"w{i}" for i in range(80)],
          "is", "this", "good", "?", "yes", "no", "text", ":"]
 JUDGE = {"judge_prompt": "is this good ? {text} text : yes no :", "judge_yes": "yes", "judge_no": "no"}
 
+#: The same sequence scored in different batches (other padding, other matrix shapes, so
+#: other orders of float32 reductions) gives final hidden states h about one float32 rounding
+#: per block apart relative to h, L * eps32 for these L = 2 blocks. A score h . w moves by at
+#: most L * eps32 * sum_i |h_i w_i| <= 2 * 1.19e-7 * 3 = 7e-7 (the sum is <= 3 for these
+#: weights and sequences), plus the classifier's float32 rounding of its logit (|r| < 2:
+#: 1.2e-7). 1e-5 is ten times that first-order bound, for the roundings it leaves out
+#: (softmax, RMSNorm, rotary angles). Measured: 2e-7.
+SCORE_ATOL = 1e-5
+#: log q(x) sums the log-softmax of up to T = 25 tokens; each log-softmax moves by at most
+#: twice the largest logit change, L * eps32 * max_j sum_i |h_i W_ji| <= 2 * 1.19e-7 * 3.3: in
+#: all at most 25 * 2 * 7.9e-7 = 4e-5. Measured: 8e-7.
+LOGQ_ATOL = 1e-4
+
 
 def _tokenizer(template):
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors
@@ -82,9 +95,9 @@ def test_batched_scores_equal_one_at_a_time(models, name):
     batched = rm.score_ids(seqs, batch_size=4)
     alone = np.array([rm.score_ids([s], batch_size=1)[0] for s in seqs])
     assert batched.dtype == np.float64 and np.ptp(batched) > 1e-3
-    np.testing.assert_allclose(batched, alone, rtol=0, atol=1e-5)
+    np.testing.assert_allclose(batched, alone, rtol=0, atol=SCORE_ATOL)
     texts = rm.tokenizer.batch_decode(seqs)
-    np.testing.assert_allclose(rm.score_texts(texts, batch_size=5), alone, rtol=0, atol=1e-5)
+    np.testing.assert_allclose(rm.score_texts(texts, batch_size=5), alone, rtol=0, atol=SCORE_ATOL)
 
 
 def test_classifier_and_judge_wrap_content(models):
@@ -98,13 +111,13 @@ def test_log_prob_batched_and_consistent_with_sampling(models):
     lm = models["lm"]
     seqs = _ragged(2, count=6)
     batched = lm.log_prob(seqs, batch_size=4)
-    np.testing.assert_allclose(batched, [lm.log_prob([s])[0] for s in seqs], atol=1e-6)
+    np.testing.assert_allclose(batched, [lm.log_prob([s])[0] for s in seqs], rtol=0, atol=LOGQ_ATOL)
     prompts = np.array([[2, 10, 11], [2, 12, 13]])
     tokens, lengths, logq = lm.sample(prompts, length=8, temperature=1.0, rng=np.random.default_rng(3))
     for i in range(2):
         full = prompts[i, 1:].tolist() + tokens[i, :lengths[i]].tolist()
         expected = lm.log_prob([full])[0] - lm.log_prob([prompts[i, 1:].tolist()])[0]
-        assert logq[i] == pytest.approx(expected, abs=1e-5)
+        assert logq[i] == pytest.approx(expected, rel=0, abs=LOGQ_ATOL)
 
 
 def _rewards(path):
@@ -161,7 +174,7 @@ def test_lm_probe_with_fixed_prompt_and_classifier(models, tmp_path):
     assert run.complete and RunStore.open(run.path).meta["settings"]["scored_as"] == "token ids"
     seqs = [[t for t in row if t >= 0 and t != 3] for row in arrays["tokens"]]  # drop padding and EOS
     assert all(s[:2] == [WORDS.index("is"), WORDS.index("this")] for s in seqs)
-    np.testing.assert_allclose(arrays["rewards"], models["rm"].score_ids(seqs), atol=1e-5)
+    np.testing.assert_allclose(arrays["rewards"], models["rm"].score_ids(seqs), rtol=0, atol=SCORE_ATOL)
     assert all(t.startswith("is this") for t in arrays["texts"])
 
 
@@ -177,9 +190,10 @@ def test_adversarial_search_improves_and_rescoring_agrees(models, tmp_path, coor
     assert np.all(np.diff(trace, axis=1) >= 0) and np.all(trace[:, -1] >= trace[:, 0])
     assert np.all(trace[:, -1] > trace[:, 0])  # six steps of twelve candidates find something better
     fresh = np.array([judge.score_ids([t.tolist()])[0] for t in arrays["tokens"]])
-    np.testing.assert_allclose(arrays["rewards"], fresh, atol=1e-5)
-    np.testing.assert_allclose(trace[:, -1], fresh, atol=1e-5)
-    np.testing.assert_allclose(arrays["logq"], models["lm"].log_prob(arrays["tokens"].tolist()), atol=1e-9)
+    np.testing.assert_allclose(arrays["rewards"], fresh, rtol=0, atol=SCORE_ATOL)
+    np.testing.assert_allclose(trace[:, -1], fresh, rtol=0, atol=SCORE_ATOL)
+    logq = models["lm"].log_prob(arrays["tokens"].tolist())  # both rows in one batch, the run's one by one
+    np.testing.assert_allclose(arrays["logq"], logq, rtol=0, atol=LOGQ_ATOL)
     report = probe.probe_report(run.path)
     assert report.mixtures and report.mixtures[0].kl > 0
 

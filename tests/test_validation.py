@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from catgoodhart import _validation
 from catgoodhart import distributions as D
 
 #: every parameter of every family: (class, name, kind, valid keyword arguments)
@@ -143,6 +144,28 @@ instances = pytest.mark.parametrize("dist", INSTANCES, ids=INSTANCE_IDS)
 def test_sample_bad_n(dist, bad):
     with raises_naming("n", "integer >= 0", "got"):
         dist.sample(bad, seed=0)
+
+
+@instances
+@pytest.mark.parametrize("n", [10**20, 2**63, 2**64 + 1, 10**400, np.uint64(2**64 - 1)],
+                         ids=["1e20", "2**63", "2**64+1", "1e400", "uint64-max"])
+def test_sample_beyond_memory_is_refused_before_allocating(dist, n):
+    with raises_naming("n", "integer in [0, ", "bytes", "memory", f"got {int(n)}"):
+        dist.sample(n, seed=0)
+
+
+@instances
+def test_sample_memory_bound(dist, monkeypatch):
+    monkeypatch.setattr(_validation, "physical_memory", lambda: 8 * 100 + 7)  # room for 100 samples
+    assert dist.sample(100, seed=0).shape == (100,)
+    with raises_naming("n", "integer in [0, 100]", "808 bytes", "807 bytes"):
+        dist.sample(101, seed=0)
+
+
+def test_physical_memory_is_read_or_capped(monkeypatch):
+    assert 2**20 < _validation.physical_memory() <= 2**60
+    monkeypatch.delattr(_validation.os, "sysconf")
+    assert _validation.physical_memory() == _validation.MEMORY_CAP
 
 
 @instances

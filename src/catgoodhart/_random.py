@@ -10,6 +10,8 @@ import numbers
 
 import numpy as np
 
+from catgoodhart import _validation
+
 BLOCK = 1 << 16  # samples per independent stream
 
 
@@ -32,7 +34,13 @@ def seed_sequence(seed):
 
 
 def block_states(seed, n, block=BLOCK):
-    """Return a ``(ceil(n / block), 4)`` uint64 array: one xoshiro256++ state per block."""
+    """Return a ``(ceil(n / block), 4)`` uint64 array: one xoshiro256++ state per block.
+
+    ``n`` is the number of samples, checked as :func:`catgoodhart._validation.count` checks
+    it with 8 bytes a sample, so a count whose samples could not be held is refused here too,
+    before the states (32 bytes a block) are drawn.
+    """
+    n = _validation.count("n", n, item_bytes=8)
     nblocks = max(1, -(-n // block))
     words = seed_sequence(seed).generate_state(4 * nblocks, dtype=np.uint64)
     return words.reshape(nblocks, 4)

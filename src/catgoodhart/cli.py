@@ -3,16 +3,14 @@
 Heavy modules are imported inside the handlers so that ``catgoodhart --help`` starts fast.
 """
 
-import argparse
-import math
 import os
 import sys
 
 from catgoodhart import __version__
-
-
-class _UsageError(Exception):
-    """A user mistake: reported as one line on stderr, exit code 2."""
+from catgoodhart._commandline import Parser, blocking_file, check_output, check_output_folder, write_problem
+from catgoodhart._commandline import UsageError as _UsageError
+from catgoodhart._commandline import count as _count
+from catgoodhart._commandline import seed as _seed
 
 
 def _cmd_distributions(args):
@@ -45,21 +43,30 @@ def _cmd_sample(args):
 
     from catgoodhart.distributions import parse_spec
 
+    if args.out is not None:
+        if not args.out.endswith(".npy"):
+            raise _UsageError(f"--out must name a .npy file, got {args.out!r}")
+        check_output("--out", args.out, force=args.force)
     try:
         dist = parse_spec(args.spec)
         x = dist.sample(args.n, seed=args.seed)
     except ValueError as e:
         raise _UsageError(str(e)) from e
-    if args.out:
-        out = os.fspath(args.out)
-        if not out.endswith(".npy"):
-            raise _UsageError(f"--out must name a .npy file, got {out!r}")
-        tmp = out + ".partial.npy"
-        np.save(tmp, x)
-        os.replace(tmp, out)  # nothing is overwritten unless the new file is complete
-        print(f"wrote {len(x)} samples of {dist!r} to {out}", file=sys.stderr)
-    else:
+    except MemoryError as e:  # under physical memory, but more than is free now
+        from catgoodhart._validation import size_text
+
+        raise _UsageError(f"-n {args.n}: not enough free memory for {size_text(8 * args.n)} of "
+                          "samples") from e
+    if args.out is None:
         np.savetxt(sys.stdout, x, fmt="%.17g")
+        return 0
+    from catgoodhart._files import write_atomically
+
+    try:
+        write_atomically(args.out, lambda f: np.save(f, x, allow_pickle=False), overwrite=args.force)
+    except OSError as e:
+        raise _UsageError(write_problem("--out", args.out, e)) from e
+    print(f"wrote {len(x)} samples of {dist!r} to {args.out}", file=sys.stderr)
     return 0
 
 
@@ -74,25 +81,33 @@ def _format_value(value):
 def _cmd_check(args):
     import json
 
-    from catgoodhart.theorems import run_checks
+    from catgoodhart.theorems import Outcome, run_checks
 
     rows = run_checks(args.theorem, fast=args.fast)
+    counts = {o: sum(row.outcome == o for row in rows) for o in Outcome}
     if args.json:
         print(json.dumps([row.to_dict() for row in rows], indent=2, ensure_ascii=False))
     else:
         from rich.console import Console
+        from rich.markup import escape
         from rich.table import Table
 
-        table = Table(title="Catastrophic Goodhart: numerical checks of Theorems 1-6", show_lines=True)
-        for name in ("theorem", "case", "hypotheses met", "key numbers", "expected", "result"):
+        colour = {Outcome.HOLDS: "green", Outcome.FAILS: "red", Outcome.DOES_NOT_APPLY: "yellow"}
+        table = Table(title="Catastrophic Goodhart: numerical checks of Theorems 1-6", show_lines=True,
+                      caption=f"{counts[Outcome.HOLDS]} hold, {counts[Outcome.FAILS]} fail, "
+                              f"{counts[Outcome.DOES_NOT_APPLY]} do not apply (a hypothesis is not met, "
+                              "so the theorem claims nothing)")
+        for name in ("theorem", "case", "hypotheses met", "key numbers", "expected", "outcome"):
             table.add_column(name, overflow="fold")
         for row in rows:
             numbers = "\n".join(f"{k} = {_format_value(v)}" for k, v in row.values.items())
-            table.add_row(str(row.theorem), f"{row.case}\n{row.setup}", _format_value(row.hypotheses_met),
-                          numbers, row.expected,
-                          "[green]PASS[/green]" if row.passed else f"[red]FAIL[/red]\n{row.explanation}")
+            outcome = f"[{colour[row.outcome]}]{row.outcome}[/{colour[row.outcome]}]"
+            if row.outcome != Outcome.HOLDS:
+                outcome += f"\n{escape(row.explanation)}"
+            table.add_row(str(row.theorem), escape(f"{row.case}\n{row.setup}"),
+                          _format_value(row.hypotheses_met), escape(numbers), escape(row.expected), outcome)
         Console().print(table)
-    return 0 if all(row.passed for row in rows) else 1
+    return 1 if counts[Outcome.FAILS] else 0
 
 
 def _cmd_tails(args):
@@ -101,10 +116,12 @@ def _cmd_tails(args):
     from catgoodhart.tails.io import read_samples
     from catgoodhart.tails.report import tail_report
 
+    if args.plot is not None:
+        check_output("--plot", args.plot, force=args.force)
     try:
         loaded = read_samples(args.file, column=args.column, key=args.key,
                               drop_nonfinite=args.drop_nonfinite)
-        report = tail_report(loaded.values, center=args.center)
+        report = tail_report(loaded.values)
     except ValueError as e:
         raise _UsageError(str(e)) from e
     if loaded.dropped:
@@ -112,10 +129,14 @@ def _cmd_tails(args):
     if args.plot:
         from catgoodhart.tails.diagnostics import save_diagnostic_figure
 
+        check_output("--plot", args.plot, force=args.force)  # again: the report took a while
         try:
-            save_diagnostic_figure(loaded.values, args.plot, center=args.center, title=loaded.source)
+            save_diagnostic_figure(loaded.values, args.plot, title=loaded.source,
+                                   overwrite=args.force)
         except ValueError as e:
             raise _UsageError(str(e)) from e
+        except OSError as e:
+            raise _UsageError(write_problem("--plot", args.plot, e)) from e
         print(f"wrote {args.plot}", file=sys.stderr)
     if args.json:
         print(json.dumps({"source": loaded.source, "dropped": loaded.dropped, **report.to_dict()},
@@ -128,8 +149,10 @@ def _cmd_tails(args):
 
 def _cmd_figures(args):
     from catgoodhart._progress import progress_bar
-    from catgoodhart.viz import FIGURES, make_figures
+    from catgoodhart.viz import FIGURES, FILES, make_figures
 
+    names = [f for name in (args.only or FIGURES) for f in FILES.get(name, ())]
+    check_output_folder("--out", args.out or "figures", names, force=args.force or args.out is None)
     with progress_bar(not args.quiet) as bar:
         task = bar.add_task("figures", total=len(args.only or FIGURES))
 
@@ -137,9 +160,11 @@ def _cmd_figures(args):
             bar.update(task, completed=done, description=f"figure {name}")
 
         try:
-            paths = make_figures(args.out, only=args.only, fast=args.fast, progress=step)
+            paths = make_figures(args.out or "figures", only=args.only, fast=args.fast, progress=step)
         except ValueError as e:
             raise _UsageError(str(e)) from e
+        except OSError as e:
+            raise _UsageError(write_problem("--out", args.out or "figures", e)) from e
     for path in paths:
         print(path)
     return 0
@@ -148,11 +173,26 @@ def _cmd_figures(args):
 def _cmd_reproduce(args):
     from catgoodhart.reproduce import reproduce
 
+    if args.report is not None:  # the default report is the repository's, rewritten on every run
+        blocker = blocking_file(os.path.dirname(args.report) or ".")
+        if blocker is not None:
+            raise _UsageError(f"--report {args.report}: cannot be written: {blocker} is a file, not a folder")
+        if os.path.isdir(args.report):
+            raise _UsageError(f"--report {args.report}: cannot be written: is a folder, not a file")
+        if os.path.lexists(args.report) and not args.force:
+            raise _UsageError(write_problem("--report", args.report, FileExistsError()))
+    if args.out is not None and not args.skip_figures:
+        from catgoodhart.viz import FILES
+
+        check_output_folder("--out", args.out, [f for files in FILES.values() for f in files],
+                            force=args.force)
     try:
         result = reproduce(figures_dir=args.out, report=args.report, checks=args.checks,
                            figures=not args.skip_figures, fast=args.fast, progress=not args.quiet)
     except ValueError as e:
         raise _UsageError(str(e)) from e
+    except OSError as e:
+        raise _UsageError(f"cannot write the figures or the report ({e})") from e
     width = max(len(o.name) for o in result.outcomes)
     for o in result.outcomes:
         print(f"{o.name:<{width}}  {o.verdict}")
@@ -165,29 +205,8 @@ def _cmd_reproduce(args):
     return 1 if result.errors else 0
 
 
-def _seed(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"seed must be an integer >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"seed must be an integer >= 0, got {text!r}")
-    return value
-
-
-def _count(text):
-    """An integer >= 0, also written like 1e6."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (value >= 0 and value.is_integer()):
-        raise argparse.ArgumentTypeError(f"n must be an integer >= 0, got {text!r}")
-    return int(value)
-
-
 def build_parser():
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="catgoodhart",
         description="Goodhart effects under KL regularization: exact theory checks and samplers.")
     parser.add_argument("--version", action="version", version=f"catgoodhart {__version__}")
@@ -201,11 +220,12 @@ def build_parser():
     p.add_argument("-n", type=_count, default=10, help="number of samples (default 10)")
     p.add_argument("--seed", type=_seed, default=None, help="integer seed (default: fresh entropy)")
     p.add_argument("--out", help="write a .npy file instead of printing one value a line")
+    p.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     p.set_defaults(func=_cmd_sample)
 
-    p = sub.add_parser("check", help="check Theorems 1-6 numerically (exit code 0 only if all pass)")
+    p = sub.add_parser("check", help="check Theorems 1-6 numerically (exit code 1 if a check fails)")
     p.add_argument("--theorem", type=int, action="append", choices=range(1, 7), metavar="N",
-                   help="run only theorem N (1-6); repeat for several")
+                   help="run only theorem N (1-6, the arXiv paper's numbering); repeat for several")
     p.add_argument("--json", action="store_true", help="print a JSON list instead of the table")
     p.add_argument("--fast", action="store_true", help="smaller token trees and coarser grids")
     p.set_defaults(func=_cmd_check)
@@ -214,16 +234,16 @@ def build_parser():
     p.add_argument("file", help=".npy, .npz, .csv, .tsv, or text with one number a line")
     p.add_argument("--column", help="column of a .csv/.tsv file (header name or 0-based index)")
     p.add_argument("--key", help="array of a .npz file")
-    p.add_argument("--center", choices=("none", "median", "mean"), default="none",
-                   help="location subtracted before estimating (default none)")
     p.add_argument("--json", action="store_true", help="print the full report as JSON")
     p.add_argument("--plot", metavar="OUT", help="write the 2x3 diagnostic figure (.png, .pdf, .svg)")
+    p.add_argument("--force", action="store_true", help="overwrite --plot if it exists")
     p.add_argument("--drop-nonfinite", action="store_true",
                    help="drop NaN and infinite entries instead of refusing the file")
     p.set_defaults(func=_cmd_tails)
 
     p = sub.add_parser("figures", help="draw every figure and animation (PNG, GIF, MP4)")
-    p.add_argument("--out", default="figures", help="output folder (default figures/)")
+    p.add_argument("--out", help="output folder (default figures/, whose figures are redrawn in place)")
+    p.add_argument("--force", action="store_true", help="overwrite figure files already in --out")
     p.add_argument("--only", action="append", metavar="NAME",
                    help="draw only this figure; repeat for several (names: see the README)")
     p.add_argument("--fast", action="store_true", help="fewer frames and points (a quick preview)")
@@ -232,9 +252,11 @@ def build_parser():
 
     p = sub.add_parser("reproduce", help="redraw every figure and check every paper claim (REPORT.md)")
     p.add_argument("--out", help="figure folder (default: the repository's figures/)")
-    p.add_argument("--report", help="report file (default: the repository's paper_checks/REPORT.md)")
+    p.add_argument("--report", help="report file (default: the repository's paper_checks/REPORT.md, "
+                                    "rewritten on every run)")
     p.add_argument("--checks", help="folder of check scripts (default: the repository's paper_checks/)")
     p.add_argument("--skip-figures", action="store_true", help="only run the paper checks")
+    p.add_argument("--force", action="store_true", help="overwrite an existing --report or figures in --out")
     p.add_argument("--fast", action="store_true", help="figures at preview quality")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_reproduce)
@@ -256,3 +278,13 @@ def main(argv=None):
     except _UsageError as e:
         print(f"catgoodhart {args.command}: error: {e}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader of stdout went away (``| head``): stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    except MemoryError:
+        print(f"catgoodhart {args.command}: error: not enough free memory; ask for less", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:  # files are written atomically: nothing half-written is left
+        print(f"catgoodhart {args.command}: interrupted", file=sys.stderr)
+        return 130

@@ -8,23 +8,13 @@ SPEC is a model folder, a GGUF file, ``judge:<lm spec>`` or ``callable:module:fu
 torch and transformers are imported only when a probe runs, so ``--help`` stays fast.
 """
 
-import argparse
 import json
 import os
 import sys
 
-from catgoodhart.cli import _seed
-from catgoodhart.cli import _UsageError as error
-
-
-def _positive(text):
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not (value >= 1 and value.is_integer()):
-        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}")
-    return int(value)
+from catgoodhart._commandline import UsageError as error
+from catgoodhart._commandline import positive as _positive
+from catgoodhart._commandline import seed as _seed
 
 
 def _add_common(p, *, lm_help, length_default, n_default, batch_default, unit="sequences"):
@@ -87,9 +77,6 @@ def register(subparsers):
     p = sub.add_parser("report", help="tail verdicts of runs; mixture-policy KL for adversarial runs")
     p.add_argument("runs", nargs="+", metavar="RUN", help="run folders")
     p.add_argument("--json", action="store_true", help="print the reports as JSON")
-    p.add_argument("--center", choices=("auto", "none", "median", "mean"), default="auto",
-                   help="origin of the rewards for the tail estimators (default auto: the median, and "
-                        "the raw origin too when the top 15%% are positive; disagreement is inconclusive)")
     p.add_argument("--no-figure", action="store_true", help="skip the diagnostic figure")
     p.set_defaults(func=_cmd_probe_report)
     return probe
@@ -130,6 +117,13 @@ def _cmd_probe_run(args):
             raise error(f"{args.out}: holds a {found} run, not a {kind} run")
     if kind == "lm" and not args.temperature > 0:
         raise error(f"--temperature must be > 0, got {args.temperature}")
+    from catgoodhart._validation import physical_memory, size_text
+
+    need = 8 * args.n * (args.length + 1)  # a finished run's tokens and rewards, read at once
+    if need > physical_memory():
+        raise error(f"-n {args.n} sequences of --length {args.length} tokens would need {size_text(need)} "
+                    f"at 8 bytes a token and a reward, more than this machine's "
+                    f"{size_text(physical_memory(), exact=False)} of memory")
 
     import torch
 
@@ -172,9 +166,10 @@ def _cmd_probe_report(args):
     try:
         for run in args.runs:
             others = [r for r in args.runs if r != run]
-            reports.append(probe_report(run, center=args.center, figure=not args.no_figure, base_runs=others))
+            reports.append(probe_report(run, figure=not args.no_figure, base_runs=others))
     except (ValueError, OSError) as e:
-        raise error(str(e)) from e
+        text = str(e)
+        raise error(text if text.startswith(os.fspath(run)) else f"{run}: {text}") from e
     if args.json:
         from catgoodhart.probe.report import _json_safe
 
