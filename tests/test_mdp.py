@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from catgoodhart import distributions as D
 from catgoodhart import mdp
-from catgoodhart.theorems import check_theorem2
+from catgoodhart.theorems import Outcome, check_theorem3
 from catgoodhart.tilting import sup_mean_under_kl, tilt
 
 EPS = np.finfo(float).eps
@@ -330,15 +330,15 @@ def test_reweight_closed_forms(t, p):
     assert np.ptp(ratio[~side]) <= 4 * EPS * ratio[~side].max()
 
 
-# ----- Theorem 2 checker ----------------------------------------------------------------
+# ----- Theorem 3 checker ----------------------------------------------------------------
 @pytest.fixture(scope="module")
 def heavy_check():
-    return check_theorem2(D.StudentT(nu=1.5))
+    return check_theorem3(D.StudentT(nu=1.5))
 
 
-def test_theorem2_heavy_default_passes(heavy_check):
+def test_theorem3_heavy_default_holds(heavy_check):
     r = heavy_check
-    assert r.passed and r.heavy_tailed, r.explanation
+    assert r.outcome is Outcome.HOLDS and r.heavy_tailed, r.explanation
     assert (r.k, r.depth, r.leaves, r.M, r.eps) == (2, 20, 2**20, 10.0, 0.05)
     assert r.witness_mean > r.M and r.witness_kl < r.eps
     assert r.tr_error < 1e-12 and r.kl_error < 1e-10
@@ -366,26 +366,26 @@ def test_theorem2_heavy_default_passes(heavy_check):
     assert soft.mean_return == pytest.approx(r.ceiling, rel=1e-10)
 
 
-def test_theorem2_light_default_passes():
-    r = check_theorem2(D.Normal())
-    assert r.passed and not r.heavy_tailed, r.explanation
+def test_theorem3_light_default_does_not_apply():
+    r = check_theorem3(D.Normal())
+    assert r.outcome is Outcome.DOES_NOT_APPLY and not r.heavy_tailed, r.explanation
     assert r.ceiling < r.M and r.construction_mean <= r.ceiling
-    assert r.witness_t is None and "light tail" in r.explanation
+    assert r.witness_t is None and "is light-tailed: Theorem 3 does not apply" in r.explanation
     assert r.ceiling == pytest.approx(math.sqrt(2 * r.eps), rel=0.05)  # σ√(2ε) for N(0, 1)
 
 
-def test_theorem2_light_witness_needs_more_kl():
-    r = check_theorem2(D.Normal(), M=2.0, eps=0.05, depth=14)
-    assert r.passed and r.witness_t is not None
+def test_theorem3_light_witness_needs_more_kl():
+    r = check_theorem3(D.Normal(), M=2.0, eps=0.05, depth=14)
+    assert r.outcome is Outcome.DOES_NOT_APPLY and r.witness_t is not None
     assert r.witness_mean > 2.0 and r.witness_kl >= 0.05 and r.tr_error < 1e-12
     assert r.ceiling <= 2.0
 
 
 @pytest.mark.parametrize("dist", [D.StudentT(nu=1.5), D.Pareto(alpha=1.5), D.Normal(), D.Gumbel()],
                          ids=repr)
-def test_theorem2_ceiling_matches_tilting(dist):
+def test_theorem3_ceiling_matches_tilting(dist):
     tree = mdp.token_tree(3, 8, returns=dist, base_policy="dirichlet", seed=2)
-    r = check_theorem2(dist, M=5.0, eps=0.02, tree=tree)
+    r = check_theorem3(dist, M=5.0, eps=0.02, tree=tree)
     rho0 = mdp.trajectory_distribution(tree)
     assert r.ceiling == pytest.approx(sup_mean_under_kl((tree.returns, rho0), kl=0.02).value, rel=1e-10)
     soft = mdp.soft_optimal_policy(tree, r.ceiling_beta)
@@ -393,19 +393,19 @@ def test_theorem2_ceiling_matches_tilting(dist):
     assert r.construction_mean <= r.ceiling * (1 + 1e-12)
 
 
-def test_theorem2_heavy_fails_on_a_small_tree():
-    r = check_theorem2(D.StudentT(nu=1.5), M=1000.0, eps=0.01, depth=6)
-    assert not r.passed and r.heavy_tailed
+def test_theorem3_heavy_fails_on_a_small_tree():
+    r = check_theorem3(D.StudentT(nu=1.5), M=1000.0, eps=0.01, depth=6)
+    assert r.outcome is Outcome.FAILS and r.heavy_tailed
     assert "too small" in r.explanation or "do not reach" in r.explanation
 
 
-def test_theorem2_bad_input():
+def test_theorem3_bad_input():
     with pytest.raises(ValueError, match="`returns` must be a catgoodhart distribution"):
-        check_theorem2(np.zeros(4))
+        check_theorem3(np.zeros(4))
     with pytest.raises(ValueError, match="`eps` finite and > 0"):
-        check_theorem2(D.Normal(), eps=0.0, depth=2)
+        check_theorem3(D.Normal(), eps=0.0, depth=2)
     with pytest.raises(ValueError, match="`tree` must be a TokenTree"):
-        check_theorem2(D.Normal(), tree="tree")
+        check_theorem3(D.Normal(), tree="tree")
 
 
 # ----- construction, validation, determinism --------------------------------------------

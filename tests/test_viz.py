@@ -155,18 +155,18 @@ def _normal_pdf(x):
 def _tilted_mean_kl(pdf, t, p):
     """E_P[X] and KL(P‖Q) of P = Q (1 - p)/F(t) below t, Q p/F̄(t) above, by quadrature of the
     density P and of P log(P/Q)."""
-    mpmath.mp.dps = 40
-    t, p = mpmath.mpf(t), mpmath.mpf(p)
-    lower = [-mpmath.inf] + [x for x in (-10, -1, 0, 1, 10) if x < t] + [t]  # the body is narrow
-    upper = [t + h / t for h in (0, 0.1, 0.3, 1, 3, 10, 30)] + [2 * t + 1, mpmath.inf]  # decay scale 1/t
-    below = mpmath.quad(pdf, lower)
-    above = mpmath.quad(pdf, upper)
-    w_lo, w_hi = (1 - p) / below, p / above
-    mean = (w_lo * mpmath.quad(lambda x: x * pdf(x), lower)
-            + w_hi * mpmath.quad(lambda x: x * pdf(x), upper))
-    kl = (mpmath.quad(lambda x: w_lo * pdf(x) * mpmath.log(w_lo), lower)
-          + mpmath.quad(lambda x: w_hi * pdf(x) * mpmath.log(w_hi), upper))
-    return float(mean), float(kl)
+    with mpmath.workdps(40):
+        t, p = mpmath.mpf(t), mpmath.mpf(p)
+        lower = [-mpmath.inf] + [x for x in (-10, -1, 0, 1, 10) if x < t] + [t]  # the body is narrow
+        upper = [t + h / t for h in (0, 0.1, 0.3, 1, 3, 10, 30)] + [2 * t + 1, mpmath.inf]  # decay scale 1/t
+        below = mpmath.quad(pdf, lower)
+        above = mpmath.quad(pdf, upper)
+        w_lo, w_hi = (1 - p) / below, p / above
+        mean = (w_lo * mpmath.quad(lambda x: x * pdf(x), lower)
+                + w_hi * mpmath.quad(lambda x: x * pdf(x), upper))
+        kl = (mpmath.quad(lambda x: w_lo * pdf(x) * mpmath.log(w_lo), lower)
+              + mpmath.quad(lambda x: w_hi * pdf(x) * mpmath.log(w_hi), upper))
+        return float(mean), float(kl)
 
 
 @pytest.mark.parametrize("t", [2.0, 100.0])

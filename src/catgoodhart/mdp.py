@@ -1,7 +1,7 @@
 """Token-tree MDPs: trajectory distributions, the policy that reproduces one, the chain rule.
 
-Kwa, Thomas & Garriga-Alonso (arXiv 2407.14503), the MDP theorem (label thm3 in the LaTeX
-source; "Theorem 2 on token trees" in this project). A token tree is a deterministic-
+Kwa, Thomas & Garriga-Alonso (arXiv 2407.14503), Theorem 3, the MDP theorem (label thm3 in
+the LaTeX source). A token tree is a deterministic-
 transition MDP with Markovian returns: vocabulary size k >= 2, depth T >= 1, a state is a
 prefix, a leaf is a full sequence of T tokens and carries a return.
 

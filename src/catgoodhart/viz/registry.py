@@ -67,7 +67,7 @@ _ENTRIES = {
         "are exact, dots are Monte Carlo means of 100 seeded trials (±1 s.e.)."),
     "token_tree": _Entry(
         "token_tree", ("token_tree_policy.png",),
-        "Theorem 2 on a binary token tree: mean return and per-state KL of the constructed policy "
+        "Theorem 3 on a binary token tree: mean return and per-state KL of the constructed policy "
         "as t grows; Normal-leaf soft-optimal frontier for contrast",
         "On a binary token tree with Student-t(1.5) leaf returns, the policy built from the "
         "reweighted trajectories reaches ever higher mean return while its expected per-state KL "

@@ -1,4 +1,4 @@
-"""Theorem 2 on a token tree (Kwa et al., arXiv 2407.14503, the MDP theorem, label thm3).
+"""Theorem 3 on a token tree (Kwa et al., arXiv 2407.14503, the MDP theorem, label thm3).
 
 Leaves of a binary tree of depth T carry returns drawn from a heavy-tailed law with finite
 mean (Student-t(1.5)); π0 is uniform. For each threshold t the proof's construction
@@ -118,5 +118,5 @@ def render(stage, *, fast=False):
     ax.set_ylabel("mean return")
     style.panel_title(ax, "c", "Mean return against KL: heavy leaves reach high returns at small KL")
     ax.legend(loc="center left")
-    fig.suptitle(f"Theorem 2 on a token tree ({leaves}, uniform $\\pi_0$, p = $t^{{-0.8}}$)")
+    fig.suptitle(f"Theorem 3 on a token tree ({leaves}, uniform $\\pi_0$, p = $t^{{-0.8}}$)")
     _io.save_png(fig, stage.path(FILES[0]))
