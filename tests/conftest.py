@@ -32,3 +32,17 @@ def example_id(dist):
 @pytest.fixture(params=EXAMPLES, ids=example_id)
 def example(request):
     return request.param
+
+
+def load_reference_script(name):
+    """``tests/reference/<name>.py`` as a module, leaving mpmath's global precision as it was."""
+    import importlib.util
+    from pathlib import Path
+
+    import mpmath
+
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).parent / "reference" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    with mpmath.workdps(mpmath.mp.dps):
+        spec.loader.exec_module(module)
+    return module

@@ -7,7 +7,6 @@ stored value has 30 significant digits, so the reference itself contributes noth
 the tolerances below.
 """
 
-import importlib.util
 import json
 import math
 from pathlib import Path
@@ -16,6 +15,7 @@ import mpmath
 import pytest
 
 from catgoodhart import distributions as D
+from conftest import load_reference_script
 
 REFERENCE_DIR = Path(__file__).parent / "reference"
 DATA = json.loads((REFERENCE_DIR / "values.json").read_text())
@@ -107,18 +107,9 @@ def test_reference_set_is_broad():
 
 
 # ----- the JSON is current ---------------------------------------------------------------
-def _load_script():
-    spec = importlib.util.spec_from_file_location(
-        "make_reference", REFERENCE_DIR / "make_reference.py")
-    module = importlib.util.module_from_spec(spec)
-    with mpmath.workdps(mpmath.mp.dps):  # leave mpmath's global precision as it was
-        spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def script():
-    return _load_script()
+    return load_reference_script("make_reference")
 
 
 def test_json_lists_exactly_the_scripts_cases(script):

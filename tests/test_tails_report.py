@@ -13,7 +13,7 @@ from scipy import stats
 from catgoodhart import distributions as D
 from catgoodhart.cli import main
 from catgoodhart.tails.io import read_samples
-from catgoodhart.tails.report import VERDICTS, Z_DECIDE, stage_ks, tail_report
+from catgoodhart.tails.report import VERDICTS, stage_ks, tail_report
 
 N = 20_000
 

@@ -210,7 +210,10 @@ def log_difference(fn, deriv, base, offset, point=None, *, scale=0.0, floor=0.0)
     """
     base, offset = np.broadcast_arrays(np.asarray(base, dtype=float), np.asarray(offset, dtype=float))
     with np.errstate(all="ignore"):
-        point = base + offset if point is None else np.broadcast_to(np.asarray(point, dtype=float), base.shape)
+        if point is None:
+            point = base + offset
+        else:
+            point = np.broadcast_to(np.asarray(point, dtype=float), base.shape)
         far, near = np.asarray(fn(point), dtype=float), np.asarray(fn(base), dtype=float)
         out = np.array(far - near, dtype=float)
         rounding = 4 * 2.0**-52 * np.maximum(np.abs(far), np.abs(near))

@@ -196,7 +196,7 @@ def _order_statistic_means(model, n):
     for ln in np.unique(log_n):
         lo = max(ln - WINDOW_BELOW, 1.0)
         targets += [np.arange(lo, ln + 12.0, 4.0), np.arange(ln + 12.0, ln + WINDOW_ABOVE + 1e-9, 14.0)]
-    targets = np.unique(np.concatenate(targets + [[1.0]]))
+    targets = np.unique(np.concatenate([*targets, [1.0]]))
     targets = targets[targets <= min(s_top, s_limit)]
     edges = np.unique(np.concatenate([[u_table[0], u_table[-1]], _levels_at(u_table, s_table, targets)]))
     # the variable is z = asinh(u/c): du = c cosh z dz ~ |u| dz far out, which keeps h_U du/dz
@@ -223,7 +223,8 @@ def _order_statistic_means(model, n):
         w1, w2 = _weights(s, n)
         h = means["hazard"] * (c * np.cosh(z.reshape(-1)))  # ds/dz
         with np.errstate(invalid="ignore", over="ignore"):
-            f = np.stack([np.where(w2 > 0, w2 * h * means["v"], 0.0), np.where(w1 > 0, w1 * h * u.reshape(-1), 0.0)])
+            f = np.stack([np.where(w2 > 0, w2 * h * means["v"], 0.0),
+                          np.where(w1 > 0, w1 * h * u.reshape(-1), 0.0)])
         f = f.reshape(2, k, *u.shape)
         est20 = (f[..., :20] @ _W20) * half
         est10 = (f[..., 20:] @ _W10) * half

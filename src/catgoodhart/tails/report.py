@@ -84,8 +84,6 @@ fit do not.
 import math
 from dataclasses import dataclass
 
-import numpy as np
-
 from catgoodhart._results import Result
 from catgoodhart.tails import _sample, selection
 from catgoodhart.tails.evi import EVIEstimate, hill, moment, pickands
