@@ -120,10 +120,10 @@ def _check(dist, t, p):
     except ValueError as e:
         raise ValueError(f"`t` (shape {t_arr.shape}) and `p` (shape {p_arr.shape}) must broadcast "
                          "to one shape") from e
-    log_cdf, log_sf = _log_cdf_sf(dist, t_arr)
-    if np.any(np.isneginf(log_sf)) or np.any(np.isneginf(log_cdf)):
-        raise ValueError(f"`t` must satisfy 0 < F(t) < 1 for {dist!r} (0 < F̄(t) < 1 is needed "
-                         "to reweight both sides)")
+    lo, hi = dist.support
+    if np.any((t_arr <= lo) | (t_arr >= hi)):
+        raise ValueError(f"`t` must lie inside the support ({lo:g}, {hi:g}) of {dist!r}, where "
+                         "0 < F(t) < 1 (both sides are reweighted)")
     return t_arr, p_arr
 
 

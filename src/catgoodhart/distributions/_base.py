@@ -352,9 +352,12 @@ class Distribution:
         """E[X; X <= t] = ∫_{-∞}^t x dF(x) = F(t) E[X | X <= t]; 0 below the support,
         ``-inf`` where the left tail has no mean. Computed directly (not as E[X] - E[X; X > t],
         which cancels where F(t) is small)."""
-        cdf = np.asarray(self.cdf(t), dtype=float)
+        log_cdf = np.asarray(self.logcdf(t), dtype=float)
         mean = np.asarray(self.conditional_mean_lower(t), dtype=float)
-        return _scalar(np.where(cdf > 0, cdf * np.where(cdf > 0, mean, 0.0), 0.0))
+        inside = log_cdf > -math.inf
+        with np.errstate(all="ignore"):  # F(t) |mean| in log space: F(t) may underflow alone
+            product = np.sign(mean) * np.exp(log_cdf + np.log(np.abs(mean)))
+        return _scalar(np.where(inside, np.where(mean == 0, 0.0, product), 0.0))
 
     @_quiet
     def conditional_mean_lower(self, t):

@@ -480,6 +480,26 @@ class Frechet(_HeavyRight):
         w = np.exp(self._t(z))
         return special.gamma(1 - 1 / a) * special.gammainc(1 - 1 / a, w)
 
+    def _cond_mean(self, z):
+        # E[Z | Z > z] = γ(a, w) / (1 - e^{-w}), a = 1 - 1/α, w = z^{-α}; where w < 1e-3 (both
+        # may underflow) as z S(w) / E(w) with γ(a, w) = w^a S(w), S = Σ (-w)^k / (k! (a + k)),
+        # 1 - e^{-w} = w E(w), and w^{a - 1} = z
+        z = np.asarray(z, dtype=float)
+        a = 1.0 - 1.0 / self.alpha
+        if a <= 0:
+            return np.full(z.shape, math.inf)
+        w = np.exp(self._t(np.where(z > 0, z, 1.0)))
+        far = (z > 0) & (w < 1e-3)
+        wf = np.where(far, w, 0.0)
+        series, term = np.zeros_like(wf), np.ones_like(wf)
+        for k in range(8):
+            series = series + term / (a + k)
+            term = -term * wf / (k + 1)
+        with np.errstate(all="ignore"):
+            near = self._partial_mean(z) / self._sf(z)
+            e = np.where(wf > 0, -special.expm1(-wf) / np.where(wf > 0, wf, 1.0), 1.0)
+        return np.where(far, z * series / e, near)
+
     def _score(self, z):
         z = np.asarray(z, dtype=float)
         return (self.alpha * np.exp(self._t(z)) - (self.alpha + 1)) / z
@@ -499,7 +519,9 @@ class Frechet(_HeavyRight):
         for n in range(200, 0, -1):
             tail = wd + (2 * n - 1) - a - n * (n - a) / tail
         with np.errstate(all="ignore"):
-            frac = np.exp(a * np.log(wd)) / tail
+            # w^a / tail = z (w / tail), since w^{a - 1} = z: no overflow where w does
+            ratio = np.where(wd > 1e10, 1.0 / (1.0 + (1.0 - a) / wd), wd / tail)
+            frac = np.where(deep, z, 1.0) * ratio
             near = np.where(deep, math.nan, special.gamma(a) * special.gammaincc(a, np.where(deep, 1.0, w))
                             * np.exp(np.where(deep, 0.0, w))) if a > 0 else np.full(z.shape, math.nan)
         out = np.where(z <= 0, math.nan, np.where(deep, frac, near))
@@ -600,6 +622,17 @@ class BurrXII(_HeavyRight):
         # far out, where u underflows: I_u(a, b) = u^a / (a B(a, b)) (1 + O(u))
         far = np.exp(math.log(k) + a * log_u - math.log(a))
         return np.where(log_u < -40.0, far, self._moment(1) * special.betainc(a, b, np.exp(log_u)))
+
+    def _cond_mean(self, z):
+        # where u = 1/(1 + z^c) < e^-40: E[Z; Z > z] / F̄(z) = (k/a) u^{a - k} = (k/a) u^{-1/c}
+        # (both underflow together far out)
+        c, k = self.c, self.k
+        if c * k <= 1:
+            return np.full(np.shape(z), math.inf)
+        log1p_zc = self._log1p_zc(z)
+        with np.errstate(all="ignore"):
+            near = self._partial_mean(z) / self._sf(z)
+        return np.where(log1p_zc > 40.0, k / (k - 1 / c) * np.exp(log1p_zc / c), near)
 
     def _hazard(self, z):
         z = np.maximum(np.asarray(z, dtype=float), 0.0)
@@ -711,12 +744,16 @@ class GPD(_HeavyRight):
         small = (z > 0) & (z * max(1.0, xi) < 0.1)
         zs = np.where(small, z, 0.0)
         geometric = np.ones_like(zs)
-        power = zs.copy()
-        d = np.zeros_like(zs)
+        power = -np.ones_like(zs)  # (-1)^{n+1} z^{n-2}: the series of D / z², which z² underflows
+        d2 = np.zeros_like(zs)
         for n in range(2, 26):
+            d2 = d2 + geometric * power / n
             power = -power * zs
-            d = d + geometric * power / n
             geometric = 1.0 + xi * geometric
+        d = d2 * zs * zs
+        with np.errstate(all="ignore"):  # E[Z | Z <= z] = -z D2 exprel((1 - ξ) D) / (F(z)/z)
+            series_mean = -(zs * d2) * special.exprel((1 - xi) * d) / (self._cdf(np.where(small, z, 1.0))
+                                                                     / np.where(small, zs, 1.0))
         if abs(1 - xi) >= 0.01:
             zd = np.where(small, 1.0, np.maximum(z, 0.0))
             d = np.where(small, d, (np.log1p(zd) - np.log1p(xi * zd) / xi) / (1 - xi))
@@ -725,7 +762,7 @@ class GPD(_HeavyRight):
             direct = small
         with np.errstate(all="ignore"):
             mean = -d * special.exprel((1 - xi) * d) / self._cdf(np.where(direct, z, 1.0))
-        out = np.where(direct, mean, math.nan)
+        out = np.where(small, series_mean, np.where(direct, mean, math.nan))
         rest = (z > 0) & ~direct
         if np.any(rest):
             out[rest] = super()._cond_mean_lower(z[rest])

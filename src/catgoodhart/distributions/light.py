@@ -459,7 +459,11 @@ class Uniform(Distribution):
         ax = abs(x)
         log_ratio = ax + math.log1p(-math.exp(-2.0 * ax)) - math.log(2.0 * ax)
         gain = 0.5 * (1.0 / math.tanh(x) - 1.0 / x)
-        return log_ratio / u, gain, u * gain - log_ratio
+        # KL = u K' - K = x coth x - 1 - log_ratio, with x coth x - |x| = 2|x| / expm1(2|x|)
+        # (u K' and K grow like |u| and cancel to log|u|)
+        e = math.exp(-2.0 * ax)
+        kl = 2.0 * ax * e / -math.expm1(-2.0 * ax) - 1.0 - math.log1p(-e) + math.log(2.0 * ax)
+        return log_ratio / u, gain, kl
 
     def _mp_loc_scale(self, mp):
         return mp.mpf(self.low), mp.mpf(self.high) - mp.mpf(self.low)
