@@ -673,7 +673,9 @@ def _adaptive(g, fns, a, b, pid, m, n_fns, ref, rtol, log_fns=False):
         total_abs = absolute + np.stack([np.bincount(pid, a20[j], minlength=m) for j in range(n_fns)])
         ok = np.abs(i20 - i10) <= rtol[pid] * total[pid]
         ok &= np.all(np.abs(f20 - f10) <= rtol[pid] * total_abs[:, pid] + 1e-300, axis=0)
-        ok |= half <= 4e-16 * np.maximum(np.abs(mid), 1e-300)
+        # a piece 2^10 doubles wide resolves no more: the nodes are as far apart as the
+        # spacing of doubles lets them be (the narrow-peak rule of ``_anchored_terms``)
+        ok |= half <= 2.0**-42 * np.maximum(np.abs(mid), 1e-300)
         ok |= (i20 <= 0) & np.all(a20 <= 0, axis=0)
         mass += np.bincount(pid[ok], i20[ok], minlength=m)
         absolute += np.stack([np.bincount(pid[ok], a20[j, ok], minlength=m) for j in range(n_fns)])

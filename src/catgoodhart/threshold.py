@@ -80,11 +80,14 @@ def _kl_in_mpmath(dist, t, p):
             mp = mpmath.mp
             sf, cdf = dist._mp_tails(mp, t)
             prob = mp.mpf(p)
-            distance = prob / sf - 1 if sf <= 0.5 else (1 - prob) / cdf - 1
-            if distance == 0:
+            gap = prob - sf  # = (1 - sf) - (1 - p): exact but for the rounding of sf
+            if gap == 0:
                 return 0.0
-            if abs(distance) > mp.mpf(10) ** (20 - dps):
-                return float(prob * mp.log(prob / sf) + (1 - prob) * mp.log((1 - prob) / cdf))
+            if abs(gap) > min(sf, cdf) * mp.mpf(10) ** (20 - dps):
+                # -ab + p ℓ(a) + (1 - p) ℓ(b), a = gap/F̄, b = -gap/F, ℓ(x) = log1p(x) - x: every
+                # term is of the KL's order ~ gap²/(F F̄), and F needs only relative accuracy
+                a, b = gap / sf, -gap / cdf
+                return float(-a * b + prob * (mp.log1p(a) - a) + (1 - prob) * (mp.log1p(b) - b))
     raise ArithmeticError(f"KL of the threshold member at t = {t!r}, p = {p!r}: p equals F̄(t) to "
                           "more than 380 digits")
 
@@ -99,9 +102,33 @@ def _mean_and_kl(dist, t, p):
     kl, distance = _kl_and_distance(p, log_cdf, log_sf)
     if dist._mp_sf is not None:
         kl = np.array(kl, dtype=float)
-        for index in map(tuple, np.argwhere(np.abs(distance) < _NEAR_IDENTITY)):
+        # in doubles the KL's relative error is ~2 e/|distance|, e the smaller mass's relative
+        # error: eps, or the rounding of z = (t - loc)/scale times the mass's sensitivity to z
+        mass_error = 2.2e-16 * (1.0 + np.where(_z_is_rounded(dist, t), _mass_sensitivity(dist, t), 0.0))
+        with np.errstate(all="ignore"):
+            inexact = (np.abs(distance) < _NEAR_IDENTITY) | (2.0 * mass_error / np.abs(distance) > 1e-11)
+        for index in map(tuple, np.argwhere(inexact)):
             kl[index] = _kl_in_mpmath(dist, float(t[index]), float(p[index]))
     return mean, kl
+
+
+@_quiet
+def _z_is_rounded(dist, t):
+    """Whether z = (t - loc)/scale is not the exact value (t - loc by TwoSum; the division is
+    exact for a power-of-two scale)."""
+    loc, scale = float(dist._loc), float(dist._scale)
+    s = t - loc
+    back = s - t
+    error = (t - (s - back)) + (-loc - back)
+    return (error != 0) | (np.frexp(scale)[0] != 0.5)
+
+
+@_quiet
+def _mass_sensitivity(dist, t):
+    """|z f(z)| / min(F(z), F̄(z)): the smaller tail mass's relative change per relative change of z."""
+    z = np.abs(t - float(dist._loc))
+    log_cdf, log_sf = _log_cdf_sf(dist, t)
+    return np.exp(np.log(z) + np.asarray(dist.logpdf(t), dtype=float) - np.minimum(log_cdf, log_sf))
 
 
 def _check(dist, t, p):

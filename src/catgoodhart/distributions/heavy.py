@@ -799,7 +799,13 @@ class Cauchy(_HeavyRight):
         return np.arctan2(1.0, np.asarray(z, dtype=float)) / math.pi
 
     def _logsf(self, z):
-        return np.log(self._sf(z))
+        # log1p of minus the smaller mass where F̄ > 1/2 (log F̄ would keep only its absolute digits)
+        z = np.asarray(z, dtype=float)
+        return np.where(z < 0, np.log1p(-self._cdf(z)), np.log(self._sf(z)))
+
+    def _logcdf(self, z):
+        z = np.asarray(z, dtype=float)
+        return np.where(z > 0, np.log1p(-self._sf(z)), np.log(self._cdf(z)))
 
     def _ppf(self, q):
         return -self._isf(q)
