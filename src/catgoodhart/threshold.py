@@ -300,7 +300,9 @@ def threshold_distribution(dist, *, t, p):
     dist : Distribution
         The base Q.
     t : float
-        Threshold with 0 < F̄(t) < 1.
+        Threshold inside the support, so that 0 < F(t) < 1. Tail masses that underflow a
+        double are fine: the mean stays exact; the KL is ``inf`` where log F̄(t) or log F(t)
+        is beyond the double range (the KL is then at least p or 1 - p times 1.8e308).
     p : float
         Upper mass in (0, 1); p = F̄(t) gives P = Q and KL = 0.
 
