@@ -750,20 +750,15 @@ class GPD(_HeavyRight):
             d2 = d2 + geometric * power / n
             power = -power * zs
             geometric = 1.0 + xi * geometric
-        d = d2 * zs * zs
-        with np.errstate(all="ignore"):  # E[Z | Z <= z] = -z D2 exprel((1 - ξ) D) / (F(z)/z)
-            series_mean = -(zs * d2) * special.exprel((1 - xi) * d) / (self._cdf(np.where(small, z, 1.0))
-                                                                     / np.where(small, zs, 1.0))
-        if abs(1 - xi) >= 0.01:
-            zd = np.where(small, 1.0, np.maximum(z, 0.0))
-            d = np.where(small, d, (np.log1p(zd) - np.log1p(xi * zd) / xi) / (1 - xi))
-            direct = (z > 0)
-        else:
-            direct = small
+        # E[Z | Z <= z] = -D exprel((1 - ξ) D) / F(z), on the series as -z D2 exprel(...) / (F(z)/z)
+        direct = (z > 0) & ~small if abs(1 - xi) >= 0.01 else np.zeros(z.shape, dtype=bool)
+        zd = np.where(direct, z, 1.0)
+        d = np.where(small, d2 * zs * zs, (np.log1p(zd) - np.log1p(xi * zd) / xi) / (1 - xi))
         with np.errstate(all="ignore"):
-            mean = -d * special.exprel((1 - xi) * d) / self._cdf(np.where(direct, z, 1.0))
-        out = np.where(small, series_mean, np.where(direct, mean, math.nan))
-        rest = (z > 0) & ~direct
+            ratio = np.where(small, zs * d2, d) * special.exprel((1 - xi) * d)
+            mass = self._cdf(np.where(small | direct, z, 1.0)) / np.where(small, zs, 1.0)
+        out = np.where(small | direct, -ratio / mass, math.nan)
+        rest = (z > 0) & ~small & ~direct
         if np.any(rest):
             out[rest] = super()._cond_mean_lower(z[rest])
         return out
