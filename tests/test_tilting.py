@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 from scipy import special
 
 from catgoodhart import distributions as D
-from catgoodhart.tilting import IndependentSum, sup_mean_under_kl, tilt, tilt_for_kl
+from catgoodhart.optimizers import ProxyModel
+from catgoodhart.tilting import sup_mean_under_kl, tilt, tilt_for_kl
 
 DPS = 50
 REL = 1e-10
@@ -165,7 +166,7 @@ def test_independent_sum_against_mpmath(sum_id, x_id, v_id, betas):
     for beta in betas:
         kx, px, klx = _ref(x_id, law_x, beta)
         kv, pv, klv = _ref(v_id, law_v, beta)
-        r = tilt(IndependentSum(X=X, V=V), beta=beta)
+        r = tilt(ProxyModel(X, V), beta=beta)
         assert r.exists, r.reason
         for what, value, ref in (("log_partition", r.log_partition, kx + kv),
                                  ("mean_reward", r.mean_reward, px + pv), ("kl", r.kl, klx + klv),
@@ -174,11 +175,11 @@ def test_independent_sum_against_mpmath(sum_id, x_id, v_id, betas):
 
 
 def test_independent_sum_diverges_if_either_part_does():
-    r = tilt(IndependentSum(X=D.Normal(), V=D.Exponential(rate=1.0)), beta=0.5)
+    r = tilt(ProxyModel(D.Normal(), D.Exponential(rate=1.0)), beta=0.5)
     assert not r.exists and "1" in r.reason
-    r = tilt(IndependentSum(X=D.StudentT(nu=3.0), V=D.Normal()), beta=10.0)
+    r = tilt(ProxyModel(D.StudentT(nu=3.0), D.Normal()), beta=10.0)
     assert not r.exists and r.log_partition is None and r.mean_utility is None
-    r = tilt(IndependentSum(X=D.Normal(), V=D.LogNormal()), beta=10.0)
+    r = tilt(ProxyModel(D.Normal(), D.LogNormal()), beta=10.0)
     assert not r.exists and "heavy" in r.reason
 
 
@@ -226,7 +227,7 @@ def test_sup_mean_heavy_is_infinite(dist, d):
 
 
 def test_sup_mean_heavy_utility_in_sum():
-    r = sup_mean_under_kl(IndependentSum(X=D.Normal(), V=D.StudentT(nu=3.0)), kl=0.1)
+    r = sup_mean_under_kl(ProxyModel(D.Normal(), D.StudentT(nu=3.0)), kl=0.1)
     assert r.value == math.inf and r.reason
 
 
@@ -295,7 +296,7 @@ def test_beta_infinite_discrete_and_sum():
     assert abs(r.kl) <= 1e-15 and abs(r.log_partition) <= 1e-15
     assert r.mean_reward == pytest.approx(0.2 + 0.6 + 2.5, rel=1e-15)
     assert r.mean_utility == pytest.approx(0.3 - 0.5, rel=1e-14)
-    s = tilt(IndependentSum(X=D.Normal(mu=1.0), V=D.Gumbel()), beta=math.inf)
+    s = tilt(ProxyModel(D.Normal(mu=1.0), D.Gumbel()), beta=math.inf)
     assert s.kl == 0.0 and s.mean_reward == pytest.approx(1.0 + np.euler_gamma, rel=1e-15)
     assert s.mean_utility == pytest.approx(np.euler_gamma, rel=1e-15)
 
@@ -509,6 +510,6 @@ def test_bad_bases():
     with pytest.raises(ValueError):
         tilt(D.Normal(), beta=1.0, utility=np.array([1.0]))
     with pytest.raises(ValueError):
-        IndependentSum(X=D.Normal(), V="gumbel")
+        ProxyModel(D.Normal(), "gumbel")
     with pytest.raises(ValueError):
         tilt_for_kl(np.array([]), kl=0.1)

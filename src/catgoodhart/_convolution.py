@@ -66,48 +66,38 @@ class _Region:
             yield law, keys == index
 
 
-class SumModel:
-    """U = X + V: V's law and, on each interval of v, the law of X given V = v."""
-
-    def __init__(self, V, regions, independent_X=None):
-        self.V = V
-        self.regions = regions
-        self.X = independent_X  # the law of X when X and V are independent, else None
-        self.v_scale = float(V.isf(0.25) - V.ppf(0.25))
-        self.v_center = float(V.ppf(0.5))
-        self.v_support = V.support
-
-    @_quiet
-    def tail_terms(self, u, *, moments=("v",)):
-        """For each level u: (log F̄_U(u), dict of weighted means) with the means named in
-        ``moments``: "v" = E[V | U >= u], "x" = E[X | U >= u], "hazard" = h_U(u)."""
-        u = np.asarray(u, dtype=float).reshape(-1)
-        moments = tuple(moments) or ("v",)
-        parts = []
-        for region in self.regions:
-            if region.atom is not None:
-                parts.append(_atom_terms(self.V, region, u, moments))
-            else:
-                parts.append(_continuous_terms(self, region, u, moments))
-        if len(parts) == 1:  # no mixing: also where the mass is beyond the range of doubles
-            return np.minimum(parts[0][0], 0.0), {name: parts[0][1][name] for name in moments}
-        log_mass = np.stack([p[0] for p in parts])
-        with np.errstate(all="ignore"):
-            total = np.max(log_mass, axis=0)
-            share = np.exp(log_mass - np.where(np.isfinite(total), total, 0.0))
-            share = np.where(np.isfinite(log_mass), share, 0.0)
-            norm = share.sum(axis=0)
-            # a probability: rounding of a mass that is 1 to the last bit must not exceed it
-            log_total = np.minimum(np.where(norm > 0, total + np.log(norm), -math.inf), 0.0)
-            means = {}
-            for name in moments:
-                values = np.stack([p[1][name] for p in parts])
-                terms = np.where(share > 0, share * values, 0.0)
-                if name == "hazard":  # atoms add density without tail mass: p[2] holds it
-                    extra = np.stack([p[2] for p in parts])
-                    terms = terms + np.where(np.isfinite(extra), np.exp(extra - total), 0.0)
-                means[name] = terms.sum(axis=0) / norm
-        return log_total, means
+@_quiet
+def tail_terms(model, u, *, moments=("v",)):
+    """For each level u: (log F̄_U(u), dict of weighted means) with the means named in
+    ``moments``: "v" = E[V | U >= u], "x" = E[X | U >= u], "hazard" = h_U(u). ``model`` is a
+    continuous ``ProxyModel`` (its ``V``, ``regions``, ``v_center``, ``v_scale``, ``v_support``)."""
+    u = np.asarray(u, dtype=float).reshape(-1)
+    moments = tuple(moments) or ("v",)
+    parts = []
+    for region in model.regions:
+        if region.atom is not None:
+            parts.append(_atom_terms(model.V, region, u, moments))
+        else:
+            parts.append(_continuous_terms(model, region, u, moments))
+    if len(parts) == 1:  # no mixing: also where the mass is beyond the range of doubles
+        return np.minimum(parts[0][0], 0.0), {name: parts[0][1][name] for name in moments}
+    log_mass = np.stack([p[0] for p in parts])
+    with np.errstate(all="ignore"):
+        total = np.max(log_mass, axis=0)
+        share = np.exp(log_mass - np.where(np.isfinite(total), total, 0.0))
+        share = np.where(np.isfinite(log_mass), share, 0.0)
+        norm = share.sum(axis=0)
+        # a probability: rounding of a mass that is 1 to the last bit must not exceed it
+        log_total = np.minimum(np.where(norm > 0, total + np.log(norm), -math.inf), 0.0)
+        means = {}
+        for name in moments:
+            values = np.stack([p[1][name] for p in parts])
+            terms = np.where(share > 0, share * values, 0.0)
+            if name == "hazard":  # atoms add density without tail mass: p[2] holds it
+                extra = np.stack([p[2] for p in parts])
+                terms = terms + np.where(np.isfinite(extra), np.exp(extra - total), 0.0)
+            means[name] = terms.sum(axis=0) / norm
+    return log_total, means
 
 
 def _atom_terms(V, region, u, moments):
@@ -462,15 +452,16 @@ def _probe(region, center):
     return center
 
 
-def build_model(X, V, breakpoints=()):
-    """SumModel for X (a distribution, or a function v -> law of X given V = v, where a real
-    number is a point mass) and V (a distribution)."""
+def build_regions(X, V, breakpoints=()):
+    """The intervals of v on which X given V = v is one law or one point mass, for X (a
+    distribution, or a function v -> law of X given V = v, where a real number is a point mass)
+    and V (a distribution)."""
     if not isinstance(V, Distribution):
         raise ValueError(f"`V` must be a catgoodhart distribution, got {V!r}")
     if isinstance(X, Distribution):
         if len(breakpoints):
             raise ValueError("`breakpoints` apply only when `X` is a function of v")
-        return SumModel(V, [_Region(-math.inf, math.inf, X, constant=True)], independent_X=X)
+        return [_Region(-math.inf, math.inf, X, constant=True)]
     if not callable(X):
         raise ValueError("`X` must be a catgoodhart distribution or a function v -> law of X "
                          f"given V = v (a distribution or a number for a point mass), got {X!r}")
@@ -502,7 +493,7 @@ def build_model(X, V, breakpoints=()):
             raise ValueError(f"`X_given_V` returned {laws!r} at v = {probes}: each value must be a "
                              "catgoodhart distribution or a real number (a point mass), and the "
                              "kind may change only at `breakpoints`")
-    return SumModel(V, regions)
+    return regions
 
 
 # ----- vectorized log-space quadrature --------------------------------------------------------

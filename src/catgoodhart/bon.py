@@ -27,9 +27,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from catgoodhart._convolution import _W10, _W20, _X10, _X20, build_model
+from catgoodhart._convolution import _W10, _W20, _X10, _X20
 from catgoodhart._results import Result
-from catgoodhart.conditioning import positive_part_infinite
+from catgoodhart.conditioning import _model, positive_part_infinite
 
 WINDOW_BELOW = 7.0  # nats of s below log n: the weights there are below exp(-e^7) = e^-1096
 WINDOW_ABOVE = 40.0  # nats above: beyond, the utility weight is below e^-80, the proxy's is closed form
@@ -126,7 +126,7 @@ def bon_utility(X, V, n, *, breakpoints=()):
     not grow with n. Where a level u(s) the integrals need lies beyond the largest double
     (n beyond about e^-40/F̄_U(1e300)), the values are nan and ``note`` says so.
     """
-    model = build_model(X, V, breakpoints)
+    model = _model(X, V, breakpoints)
     n_arr = _counts(n)
     flat = n_arr.reshape(-1)
     notes = []

@@ -14,8 +14,8 @@ import math
 
 import numpy as np
 
-from catgoodhart._convolution import build_model
-from catgoodhart.distributions._base import _scalar
+from catgoodhart.distributions._base import Distribution, _scalar
+from catgoodhart.optimizers.model import ProxyModel
 
 
 def _levels(name, t):
@@ -25,6 +25,13 @@ def _levels(name, t):
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"`{name}` must be finite")
     return arr
+
+
+def _model(X, V, breakpoints):
+    """The ProxyModel U = X + V, with errors that name this module's arguments X and V."""
+    if not isinstance(V, Distribution):
+        raise ValueError(f"`V` must be a catgoodhart distribution, got {V!r}")
+    return ProxyModel(X, V, breakpoints=breakpoints)
 
 
 def positive_part_infinite(V):
@@ -50,7 +57,7 @@ def conditional_utility(X, V, t, *, breakpoints=()):
     Returns ``inf`` where E[V⁺] = ∞ (V's mean is +∞; every conditional mean is then +∞) and
     ``nan`` where V has no mean.
     """
-    model = build_model(X, V, breakpoints)
+    model = _model(X, V, breakpoints)
     t = _levels("t", t)
     if math.isnan(V.mean):
         return _scalar(np.full(t.shape, math.nan))
@@ -62,7 +69,7 @@ def conditional_utility(X, V, t, *, breakpoints=()):
 
 def sum_logsf(X, V, t, *, breakpoints=()):
     """log P(X + V >= t) for each level t, in log space (exact far beyond underflow)."""
-    model = build_model(X, V, breakpoints)
+    model = _model(X, V, breakpoints)
     t = _levels("t", t)
     log_sf, _ = model.tail_terms(t.reshape(-1), moments=())
     return _scalar(log_sf.reshape(t.shape))

@@ -28,8 +28,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from catgoodhart._results import Result
+from catgoodhart.optimizers import ProxyModel
 from catgoodhart.threshold import _mean_and_kl, conditional_means, threshold_distribution, threshold_kl
-from catgoodhart.tilting import IndependentSum, sup_mean_under_kl, tilt
+from catgoodhart.tilting import sup_mean_under_kl, tilt
 
 
 class Outcome(enum.StrEnum):
@@ -464,7 +465,7 @@ def check_theorem4(X, V, betas):
     independent), V unbounded and U continuous, and π*(β) = argmax_π E[U(π)] - β KL(π, π0),
     then lim_{β->0+} E[V(π*(β))] = ∞.
 
-    E[V] under π*(β) is K_V'(1/β), exact (``tilt`` on ``IndependentSum``).
+    E[V] under π*(β) is K_V'(1/β), exact (``tilt`` on an independent ``ProxyModel``).
 
     Reading of "light-tailed": the paper calls a law heavy-tailed when E[e^{sX}] = ∞ for every
     s > 0 and light-tailed otherwise, so a law whose moment generating function has a finite
@@ -494,7 +495,7 @@ def check_theorem4(X, V, betas):
     beta = np.sort(np.asarray(betas, dtype=float))[::-1]
     if beta.size == 0 or np.any(~(beta > 0)):
         raise ValueError("`betas` must be a non-empty array of values > 0")
-    base = IndependentSum(X=X, V=V)
+    base = ProxyModel(X, V)
     results = [tilt(base, beta=float(b)) for b in beta]
     exists = np.array([r.exists for r in results])
     utility = np.array([r.mean_utility if r.exists else math.nan for r in results])

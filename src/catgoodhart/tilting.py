@@ -28,23 +28,10 @@ from catgoodhart import _validation
 from catgoodhart._results import Result
 from catgoodhart.distributions._base import Distribution
 from catgoodhart.distributions._special import expm1mx, log1pmx, xexpm1mexpm1
+from catgoodhart.optimizers.model import ProxyModel
 
 #: doubles end here: a λ whose KL would need more is reported, not searched for
 _LAMBDA_MAX = 1e300
-
-
-@dataclass(frozen=True)
-class IndependentSum:
-    """U = X + V with X (error) and V (utility) independent: K_U = K_X + K_V."""
-
-    X: Distribution
-    V: Distribution
-
-    def __post_init__(self):
-        for name in ("X", "V"):
-            if not isinstance(getattr(self, name), Distribution):
-                raise ValueError(f"`{name}` must be a catgoodhart distribution, "
-                                 f"got {getattr(self, name)!r}")
 
 
 @dataclass(frozen=True, repr=False)
@@ -162,12 +149,26 @@ class _Discrete:
         return -math.log(float(self._p[self._u == self.top].sum()))
 
 
+def _is_sum(base):
+    """U = X + V with X and V independent: K_U = K_X + K_V."""
+    return isinstance(base, ProxyModel) and base.kind == "independent"
+
+
 def _as_base(base, utility):
     """Normalize the accepted bases."""
-    if isinstance(base, (Distribution, IndependentSum)):
+    if isinstance(base, ProxyModel):
+        if utility is not None:
+            raise ValueError("`utility` is for discrete or empirical bases; a ProxyModel has its own")
+        if base.kind == "pool":
+            return _Discrete(base.values, base.mass, base.group_utility)
+        if base.kind == "dependent":
+            raise ValueError("`base`: a ProxyModel with an error that depends on the utility has no "
+                             "closed-form tilt here; use catgoodhart.optimizers.kl_tilt")
+        return base
+    if isinstance(base, Distribution):
         if utility is not None:
             raise ValueError("`utility` is for discrete or empirical bases; for a continuous "
-                             "law pass IndependentSum(X=error, V=utility)")
+                             "law pass ProxyModel(error, utility)")
         return base
     if isinstance(base, _Discrete):
         return base
@@ -175,7 +176,7 @@ def _as_base(base, utility):
         return _Discrete(base[0], base[1], utility)
     arr = np.asarray(base, dtype=float) if not isinstance(base, (str, bytes)) else None
     if arr is None or arr.ndim != 1:
-        raise ValueError("`base` must be a distribution, an IndependentSum, a (values, probs) "
+        raise ValueError("`base` must be a distribution, a ProxyModel, a (values, probs) "
                          f"pair or a 1-D array of samples, got {base!r}")
     return _Discrete(arr, np.ones(arr.size), utility)
 
@@ -191,7 +192,7 @@ def _terms(base, lam):
     """The tilt's terms at λ > 0, or raise _Diverges where E_Q[e^{λU}] = ∞."""
     if isinstance(base, _Discrete):
         return base.terms(lam)
-    if isinstance(base, IndependentSum):
+    if _is_sum(base):
         x, v = _terms(base.X, lam), _terms(base.V, lam)
         return _Terms(x.log_partition + v.log_partition, x.mean_reward + v.mean_reward, x.kl + v.kl,
                       x.objective + v.objective, x.gain + v.gain, v.mean_reward)
@@ -227,9 +228,9 @@ def tilt(base, *, beta, utility=None):
 
     Parameters
     ----------
-    base : Distribution, IndependentSum, (values, probs) or 1-D array of samples
-        The reward U under the base policy Q; for an ``IndependentSum`` U = X + V and
-        ``mean_utility`` is E_π[V]; samples get equal weights.
+    base : Distribution, ProxyModel, (values, probs) or 1-D array of samples
+        The reward U under the base policy Q; for a ``ProxyModel`` (independent laws or a pool)
+        U = X + V and ``mean_utility`` is E_π[V]; samples get equal weights.
     beta : float
         Penalty β > 0 (λ = 1/β).
     utility : array, optional
@@ -244,14 +245,14 @@ def tilt(base, *, beta, utility=None):
     base = _as_base(base, utility)
     if math.isinf(beta):  # no optimization: π = Q
         mean_v = (float(np.dot(base._p, base._v)) if isinstance(base, _Discrete) and base._v is not None
-                  else base.V.mean if isinstance(base, IndependentSum) else None)
+                  else base.V.mean if _is_sum(base) else None)
         return TiltResult(repr(base), beta, 0.0, True, "β = ∞: π = Q", 0.0, _mean_of(base), 0.0,
                           mean_v, _mean_of(base))
     return _result(base, 1.0 / beta)
 
 
 def _mean_of(base):
-    if isinstance(base, IndependentSum):
+    if _is_sum(base):
         return base.X.mean + base.V.mean
     return base.mean
 
@@ -260,7 +261,7 @@ def _radius(base):
     """sup{λ : K(λ) < ∞}."""
     if isinstance(base, _Discrete):
         return math.inf
-    if isinstance(base, IndependentSum):
+    if _is_sum(base):
         return min(_radius(base.X), _radius(base.V))
     radius = base.mgf_radius
     return base._radius_right if radius is None else radius  # an unknown fact raises, saying which
@@ -277,7 +278,7 @@ def _spread(base):
     """A standard deviation of U under Q where finite (1 otherwise): the scale of λ ≈ √(2ε)/σ."""
     if isinstance(base, _Discrete):
         var = float(np.dot(base._p, (base._u - base.center) ** 2))
-    elif isinstance(base, IndependentSum):
+    elif _is_sum(base):
         var = base.X.var + base.V.var
     else:
         var = base.var
@@ -295,7 +296,7 @@ def _solve_kl(base, kl):
 
     radius = _radius(base)
     if radius == 0:
-        return None, _divergence_reason(base if not isinstance(base, IndependentSum) else
+        return None, _divergence_reason(base if not _is_sum(base) else
                                         (base.X if base.X.mgf_radius == 0 else base.V), 1.0)
     if isinstance(base, _Discrete) and kl >= base.kl_limit():
         return None, (f"KL of the optimal tilts tends to -log Q(max U) = {base.kl_limit():.10g} "
@@ -337,7 +338,7 @@ def tilt_for_kl(base, *, kl, utility=None):
 
 
 def _upper_end(base):
-    if isinstance(base, IndependentSum):
+    if _is_sum(base):
         return base.X.support[1] + base.V.support[1]
     return base.support[1]
 

@@ -15,6 +15,7 @@ import numpy as np
 from catgoodhart import distributions as D
 from catgoodhart import tilting
 from catgoodhart._results import Result
+from catgoodhart.optimizers import ProxyModel
 from catgoodhart.viz import _io, style
 
 FILES = ("tilting_theorem4.png",)
@@ -47,7 +48,7 @@ def tilting_curves(beta):
     beta = np.atleast_1d(np.asarray(beta, dtype=float))
     gain, kl, exists, reasons = {}, {}, {}, {}
     for name, (X, V) in PAIRS.items():
-        results = [tilting.tilt(tilting.IndependentSum(X=X, V=V), beta=b) for b in beta]
+        results = [tilting.tilt(ProxyModel(X, V), beta=b) for b in beta]
         exists[name] = np.array([r.exists for r in results])
         gain[name] = np.array([r.mean_utility - V.mean if r.exists else math.nan for r in results])
         kl[name] = np.array([r.kl if r.exists else math.nan for r in results])
