@@ -80,7 +80,13 @@ def tail_terms(model, u, *, moments=("v",)):
         else:
             parts.append(_continuous_terms(model, region, u, moments))
     if len(parts) == 1:  # no mixing: also where the mass is beyond the range of doubles
-        return np.minimum(parts[0][0], 0.0), {name: parts[0][1][name] for name in moments}
+        log_mass, means, log_density = parts[0]
+        means = {name: means[name] for name in moments}
+        if "hazard" in moments:  # an atom adds density without tail mass
+            with np.errstate(all="ignore"):
+                means["hazard"] = means["hazard"] + np.where(np.isfinite(log_density),
+                                                             np.exp(log_density - log_mass), 0.0)
+        return np.minimum(log_mass, 0.0), means
     log_mass = np.stack([p[0] for p in parts])
     with np.errstate(all="ignore"):
         total = np.max(log_mass, axis=0)

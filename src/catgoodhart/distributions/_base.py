@@ -331,7 +331,10 @@ class Distribution:
     def hazard(self, x):
         """Hazard rate h(x) = f(x)/F̄(x) = -d log F̄(x)/dx, accurate far into the upper tail
         (closed forms where log f - log F̄ would cancel, e.g. the normal's 1/Mills ratio)."""
-        return _scalar(self._hazard(self._z(x)) / self._scale)
+        x = np.asarray(x, dtype=float)
+        with np.errstate(all="ignore"):
+            h = self._hazard(self._z(x)) / self._scale
+        return _scalar(np.where(x < self.support[0], 0.0, h))  # below the support f = 0, F̄ = 1
 
     def _hazard(self, z):
         return np.exp(self._logpdf(z) - self._logsf(z))

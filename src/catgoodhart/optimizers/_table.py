@@ -22,6 +22,7 @@ import math
 import weakref
 
 import numpy as np
+from numba import njit
 
 from catgoodhart._convolution import _probe, log_moments
 
@@ -118,10 +119,10 @@ class TailTable:
             # is the constant ∞
             infinite = np.all(np.isposinf(values), axis=1, keepdims=True)
             values = np.where(infinite, 0.0, values)
-            finite = np.all(np.isfinite(values[..., :3]), axis=(1, 2))
+            finite = np.all(np.isfinite(values), axis=(1, 2))  # log h_U = -inf where f_U = 0
             coef = _coefficients(np.where(np.isfinite(values), values, 0.0))
             coef[:, :1, :] = np.where(infinite, math.inf, coef[:, :1, :])
-            size = np.maximum(np.max(np.abs(values), axis=1), 1.0)
+            size = np.maximum(np.max(np.where(np.isfinite(values), np.abs(values), 0.0), axis=1), 1.0)
             size[:, 1:3] = np.maximum(size[:, 1:3], self.scale)
             tail = np.max(np.abs(coef[:, -2:, :]), axis=1)
             ok = finite & np.all(tail <= _TOL * size, axis=1)
@@ -192,26 +193,13 @@ class TailTable:
     def __call__(self, u):
         """(log F̄_U, E[V | U >= u], E[X | U >= u], log h_U) at u, stacked on the last axis."""
         u = np.asarray(u, dtype=float)
-        flat = u.reshape(-1)
-        out = np.empty((flat.size, len(FUNCTIONS)))
+        flat = np.ascontiguousarray(u.reshape(-1))
         with np.errstate(all="ignore"):
             z = self.z_of(flat)
-        k = np.searchsorted(self.edges, z, side="right") - 1
-        inside = (k >= 0) & (k < self.coef.shape[0]) & ~np.isnan(z)
-        inside[inside] &= ~self.direct[k[inside]]
-        if np.any(inside):
-            ki = k[inside]
-            a, b = self.edges[ki], self.edges[ki + 1]
-            x = (2.0 * z[inside] - a - b) / (b - a)
-            c = self.coef[ki]  # (m, K, F)
-            b1 = np.zeros((ki.size, len(FUNCTIONS)))
-            b2 = np.zeros_like(b1)
-            xx = x[:, None]
-            for j in range(K - 1, 0, -1):
-                b1, b2 = 2.0 * xx * b1 - b2 + c[:, j, :], b1
-            out[inside] = xx * b1 - b2 + c[:, 0, :]
-        if np.any(~inside):
-            out[~inside] = self._exact(flat[~inside])
+        out = np.empty((flat.size, len(FUNCTIONS)))
+        outside = _clenshaw(z, self.edges, self.coef, self.direct, out)
+        if np.any(outside):
+            out[outside] = self._exact(flat[outside])
         return out.reshape(*u.shape, len(FUNCTIONS))
 
     def base_means(self):
@@ -219,39 +207,50 @@ class TailTable:
         return self.model.V.mean, float(self(np.array([self.u_lo]))[0, 2])
 
     # ----- integrals --------------------------------------------------------------------------
-    def integrate(self, log_weight, lo, hi, *, extra=None, n_extra=0, edges=()):
+    def integrate(self, log_weight, lo, hi, *, extra=None, n_extra=0, edges=(), in_z=False):
         """For problems i: (log M_i, mean of E[V | U >= u], mean of E[U | U >= u], means of the
         ``extra`` rows) under the weight exp(log_weight(u, i, f)) on (lo_i, hi_i), clipped to
-        the table; ``f`` holds the table's functions at u (``FUNCTIONS`` on the last axis).
+        the table; ``f`` holds the table's functions at u (``FUNCTIONS`` on the last axis);
+        ``edges`` (arrays over the problems) are kinks of the weight.
 
-        With r'(u) = exp(log_weight - log F̄_U), M = ∫ r'(u) F̄_U(u) du and M·mean_Z = ∫ r' T_Z."""
-        lo = np.maximum(np.asarray(lo, dtype=float), self.u_lo)
-        hi = np.minimum(np.asarray(hi, dtype=float), self.u_hi)
+        With r'(u) = exp(log_weight - log F̄_U), M = ∫ r'(u) F̄_U(u) du and M·mean_Z = ∫ r' T_Z.
+        With ``in_z`` the variable is z = asinh((u - centre)/scale) (du = scale·cosh z dz), in
+        which a weight spread over decades of u (best-of-n far in a power tail) is as easy as one
+        near the centre; otherwise u, where a weight with an exponential factor e^{λu} is smooth."""
+        if in_z:
+            to_var, from_var, scale = self.z_of, self.u_of, 1.0
+        else:
+            to_var, from_var, scale = (lambda u: np.asarray(u, dtype=float)), (lambda u: u), self.scale
+        lo = np.maximum(to_var(np.asarray(lo, dtype=float)), to_var(self.u_lo))
+        hi = np.minimum(to_var(np.asarray(hi, dtype=float)), to_var(self.u_hi))
         m = lo.size
-        last = [None, None]
+        last = [None, None, None]
 
-        def table_at(u):  # the engine asks for the weight and then the rows at the same nodes
-            if last[0] is not u:
-                last[:] = u, self(u)
-            return last[1]
+        def table_at(x):  # the engine asks for the weight and then the rows at the same nodes
+            if last[0] is not x:
+                u = from_var(x)
+                last[:] = x, u, self(u)
+            return last[1], last[2]
 
-        def g(u, i):
-            return log_weight(u, i, table_at(u))
+        def g(x, i):
+            u, f = table_at(x)
+            if not in_z:
+                return log_weight(u, i, f)
+            with np.errstate(over="ignore"):  # log(scale·cosh z)
+                log_cosh = np.abs(x) + np.log1p(np.exp(-2.0 * np.abs(x))) - math.log(2.0)
+            return log_weight(u, i, f) + math.log(self.scale) + log_cosh
 
-        def fns(u, i):
-            f = table_at(u)
+        def fns(x, i):
+            u, f = table_at(x)
             rows = [f[..., 1], f[..., 1] + f[..., 2]]
             if extra is not None:
                 rows += list(extra(u, i, f))
             return np.stack(rows)
 
-        centers = np.stack([np.full(m, self.center), *np.broadcast_arrays(*[np.full(m, e) if np.isscalar(e)
-                                                                             else np.asarray(e, dtype=float)
-                                                                             for e in edges])]
-                           ) if len(edges) else np.full((1, m), self.center)
-        log_mass, means = log_moments(g, fns, 2 + n_extra, lo, hi, centers, self.scale,
-                                      extra_edges=centers[1:] if len(edges) else ())
-        return log_mass, means
+        kinks = [to_var(np.broadcast_to(np.asarray(e, dtype=float), (m,))) for e in edges]
+        centers = np.stack([np.full(m, 0.0 if in_z else self.center), *kinks])
+        return log_moments(g, fns, 2 + n_extra, lo, hi, centers, scale,
+                           extra_edges=np.stack(kinks) if kinks else ())
 
 
 @functools.lru_cache(maxsize=16)
@@ -277,9 +276,37 @@ def table_for(model):
     return table
 
 
+@njit(cache=True)
+def _clenshaw(z, edges, coef, direct, out):
+    """The pieces' Chebyshev series at z (Clenshaw's recurrence) into ``out``; returns which
+    points lie outside the table or on a piece kept for direct evaluation."""
+    pieces, order, functions = coef.shape
+    outside = np.zeros(z.size, dtype=np.bool_)
+    for i in range(z.size):
+        zi = z[i]
+        if not (edges[0] <= zi <= edges[pieces]):  # also nan
+            outside[i] = True
+            continue
+        k = np.searchsorted(edges, zi, side="right") - 1
+        if k >= pieces:
+            k = pieces - 1
+        if direct[k]:
+            outside[i] = True
+            continue
+        a, b = edges[k], edges[k + 1]
+        x = (2.0 * zi - a - b) / (b - a)
+        for f in range(functions):
+            b1 = 0.0
+            b2 = 0.0
+            for j in range(order - 1, 0, -1):
+                b1, b2 = 2.0 * x * b1 - b2 + coef[k, j, f], b1
+            out[i, f] = x * b1 - b2 + coef[k, 0, f]
+    return outside
+
+
 def level_for_log_mass(table, log_q):
-    """Levels u with log F̄_U(u) = log_q (< 0): bisection in z on the interpolant, then Newton
-    steps on the exact tail (d log F̄_U/du = -h_U) until the step is below 1e-15 of u's size."""
+    """Levels u with log F̄_U(u) = log_q (< 0): bisection in z on the interpolant to 2^-60 of
+    the table's span, then a Newton step (d log F̄_U/du = -h_U) to the double nearest the root."""
     log_q = np.asarray(log_q, dtype=float)
     top = float(-np.min(log_q)) if log_q.size else 0.0
     if top + 2.0 > table.s_high:
@@ -291,12 +318,14 @@ def level_for_log_mass(table, log_q):
         above = table(table.u_of(mid))[..., 0] > log_q  # still too much mass: go up
         lo, hi = np.where(above, mid, lo), np.where(above, hi, mid)
     u = table.u_of(0.5 * (lo + hi))
-    for _ in range(3):  # the interpolant is good to ~1e-14: one step corrects it, one confirms
-        log_sf, means = table.model.tail_terms(u, moments=("hazard",))
-        with np.errstate(all="ignore"):
-            step = (log_sf - log_q) / means["hazard"]
-        step = np.where(np.isfinite(step), step, 0.0)
-        u = u + step
-        if np.all(np.abs(step) <= 1e-15 * (np.abs(u) + table.scale)):
-            break
-    return u
+    f = table(u)
+    with np.errstate(all="ignore"):
+        step = (f[..., 0] - log_q) / np.exp(f[..., 3])
+    return u + np.where(np.isfinite(step), step, 0.0)
+
+
+def tail_at(model, u):
+    """(log F̄_U, E[V | U >= u], E[X | U >= u]) at levels u: from the model's table (1e-13 of the
+    direct values), directly outside it."""
+    f = table_for(model)(np.asarray(u, dtype=float))
+    return f[..., 0], f[..., 1], f[..., 2]

@@ -61,7 +61,9 @@ def _continuous(model, n):
         log_sf = np.minimum(f[..., 0], 0.0)
         with np.errstate(all="ignore"):
             cdf = -np.expm1(log_sf)
-            log_w = log_n[i] + (n[i] - 2.0) * np.log(cdf) + f[..., 3] + 2.0 * log_sf
+            # log F_U = log(1 - F̄_U), kept where F̄_U is below the rounding of 1 - F̄_U
+            log_cdf = np.where(log_sf < -math.log(2.0), np.log1p(-np.exp(log_sf)), np.log(cdf))
+            log_w = log_n[i] + (n[i] - 2.0) * log_cdf + f[..., 3] + 2.0 * log_sf
         return np.where((n[i] < 2.0) & (cdf < _F_CUT), -np.inf, log_w)
 
     def extra(u, i, f):
@@ -69,7 +71,7 @@ def _continuous(model, n):
 
     m = n.size
     log_mass, means = table.integrate(log_weight, np.full(m, -math.inf), np.full(m, math.inf),
-                                      extra=extra, n_extra=2)
+                                      extra=extra, n_extra=2, in_z=True)
     mass = np.exp(log_mass)
     return ev + mass * means[2], eu + mass * means[3]
 

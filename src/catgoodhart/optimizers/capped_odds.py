@@ -43,12 +43,12 @@ def capped_odds(model, *, kl, cap, probabilities=True):
     log_c = math.log(c)
     slack = flat >= log_c
     n = flat.size
-    out = {k: np.full(n, math.nan) for k in ("kl", "mean_proxy", "mean_utility")}
+    out = {k: np.full(n, math.nan) for k in ("kl", "mean_proxy", "mean_utility", "max_odds_ratio")}
     reason = np.full(n, f"the tilt truncated at odds ratio {c:g}, with KL = kl", dtype=object)
     probs = np.empty((n, model.proxy.size)) if model.kind == "pool" and probabilities else None
     if np.any(slack):
         qz = quantilizer(model, q=np.full(int(slack.sum()), 1.0 / c), probabilities=probs is not None)
-        for key in ("kl", "mean_proxy", "mean_utility"):
+        for key in out:
             out[key][slack] = getattr(qz, key)
         reason[slack] = (f"the budget does not bind: the cap alone gives the quantilizer q = 1/{c:g} "
                          f"(KL = log {c:g} = {log_c:.6g})")
@@ -57,12 +57,14 @@ def capped_odds(model, *, kl, cap, probabilities=True):
     live = ~slack
     if np.any(live):
         solve = _pool if model.kind == "pool" else _continuous
-        kl_out, mean_u, mean_v, p = solve(model, flat[live], c, probs is not None)
-        out["kl"][live], out["mean_proxy"][live], out["mean_utility"][live] = kl_out, mean_u, mean_v
+        kl_out, mean_u, mean_v, odds, p = solve(model, flat[live], c, probs is not None)
+        for key, values in zip(("kl", "mean_proxy", "mean_utility", "max_odds_ratio"),
+                               (kl_out, mean_u, mean_v, odds), strict=True):
+            out[key][live] = values
         if probs is not None:
             probs[live] = p
     return policy.make("capped_odds", model, "kl", flat, shape, exists=True, reason=reason,
-                       max_odds_ratio=np.full(n, c), parameters={"cap": c}, probabilities=probs, **out)
+                       parameters={"cap": c}, probabilities=probs, **out)
 
 
 def _newton(moments, eps, c, ell, ustar):
@@ -241,7 +243,7 @@ def _continuous(model, eps, c, _probabilities):
         kl[bad] = kl_bad
         for key in ("dU", "dV"):
             m[key][bad] = m_bad[key]
-    return kl, eu + m["dU"], ev + m["dV"], None
+    return kl, eu + m["dU"], ev + m["dV"], np.full(eps.size, c), None  # the cap binds up to u = ∞
 
 
 def _pool(model, eps, c, probabilities):
@@ -251,7 +253,6 @@ def _pool(model, eps, c, probabilities):
 
     u, p, v = model.values, model.mass, model.group_utility
     spread = float(np.sqrt(np.dot(p, (u - model.mean_proxy) ** 2))) or 1.0
-    log_c = math.log(c)
     above = np.concatenate([model.upper_mass[1:], [0.0]])  # mass strictly above u_j
     log_p = np.log(p)
 
@@ -275,7 +276,7 @@ def _pool(model, eps, c, probabilities):
             return float(np.sum(np.where(r > 0, p * r * np.log(r), 0.0)))
 
     top = kl_of(math.log(1e12 / spread))
-    kl_out, mean_u, mean_v = (np.full(eps.size, math.nan) for _ in range(3))
+    kl_out, mean_u, mean_v, odds = (np.full(eps.size, math.nan) for _ in range(4))
     probs = []
     for k, target in enumerate(eps):
         if target >= top:  # beyond what the cap can spend on these values
@@ -288,7 +289,7 @@ def _pool(model, eps, c, probabilities):
         with np.errstate(divide="ignore", invalid="ignore"):
             kl_out[k] = float(np.sum(np.where(r > 0, p * r * np.log(r), 0.0)))
         mean_u[k], mean_v[k] = float(np.dot(p * r, u)), float(np.dot(p * r, v))
+        odds[k] = float(r.max())
         if probabilities:
             probs.append(model.probabilities(r))
-    del log_c
-    return kl_out, mean_u, mean_v, np.stack(probs) if probabilities else None
+    return kl_out, mean_u, mean_v, odds, np.stack(probs) if probabilities else None

@@ -10,6 +10,7 @@ the responses with proxy >= t.
 import numpy as np
 
 from catgoodhart.optimizers import policy
+from catgoodhart.optimizers._table import tail_at
 from catgoodhart.optimizers.quantilizer import _pool, at_levels
 
 
@@ -26,7 +27,7 @@ def conditioning(model, *, t, probabilities=True):
             return result
         return _without(result, ~inside.reshape(shape),
                         f"no response has proxy >= t (max {float(model.values[-1])!r})")
-    log_sf, _ = model.tail_terms(flat, moments=())
+    log_sf = tail_at(model, flat)[0]
     return at_levels(model, flat, log_sf, shape, "conditioning", "t", flat)
 
 

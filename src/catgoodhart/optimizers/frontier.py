@@ -15,6 +15,7 @@ import numpy as np
 
 from catgoodhart._results import Result
 from catgoodhart.optimizers import policy
+from catgoodhart.optimizers._table import level_for_log_mass, table_for, tail_at
 from catgoodhart.optimizers.best_of_n import best_of_n
 from catgoodhart.optimizers.bounded_tilt import bounded_tilt
 from catgoodhart.optimizers.capped_odds import capped_odds
@@ -120,41 +121,33 @@ def _unreachable(name, opts, matched):
     return "the method's range ends before this value"
 
 
-def _illinois(evaluate, target, x_lo, x_hi, *, iterations=80, x_max=60.0):
-    """x with evaluate(x) = target for an increasing evaluate (vectorized), by regula falsi with
-    the Illinois modification; the bracket [x_lo, x_hi] is widened upwards while too low."""
+def _illinois(evaluate, target, x_lo, x_max, *, scan=25, iterations=60):
+    """x with evaluate(x) = target for an increasing evaluate (vectorized): a scan of ``scan``
+    points on [x_lo, x_max] in one call brackets every target, then regula falsi with the
+    Illinois modification on log evaluate. Targets beyond the scan keep an end point (and are
+    reported unreachable by the caller's check)."""
     log_t = np.log(target)
 
     def g(x):
         with np.errstate(all="ignore"):
-            v = np.log(np.asarray(evaluate(x), dtype=float)) - log_t
+            v = np.log(np.asarray(evaluate(x), dtype=float))
         return np.where(np.isnan(v), np.inf, v)  # nan: beyond the range of doubles, i.e. too far
 
-    a, b = np.full(target.shape, float(x_lo)), np.full(target.shape, float(x_hi))
-    ga, gb = g(a), g(b)
-    for _ in range(40):  # widen the bracket where the top is still below the target
-        low = gb < 0
-        if not np.any(low):
-            break
-        a = np.where(low, b, a)
-        ga = np.where(low, gb, ga)
-        if np.all(b[low] >= x_max):
-            break
-        b = np.where(low, np.minimum(b + (b - x_lo + 1.0), x_max), b)
-        gb = np.where(low, g(b), gb)
+    xs = np.linspace(x_lo, x_max, scan)
+    gs = np.maximum.accumulate(g(xs))  # increasing but for rounding
+    k = np.clip(np.searchsorted(gs, log_t, side="left"), 1, scan - 1)
+    a, b = xs[k - 1], xs[k]
+    ga, gb = gs[k - 1] - log_t, gs[k] - log_t
     side = np.zeros(target.shape)
-    x = b.copy()
     for _ in range(iterations):
-        live = (np.abs(gb) > _RTOL) & (gb >= 0) & (np.abs(b - a) > 1e-15 * (np.abs(a) + np.abs(b) + 1.0))
+        live = (ga < 0) & (gb > _RTOL) & (b - a > 1e-15 * (np.abs(a) + np.abs(b) + 1.0))
         if not np.any(live):
             break
         with np.errstate(all="ignore"):
             x = b - gb * (b - a) / (gb - ga)
-        x = np.where(np.isfinite(x) & (x > np.minimum(a, b)) & (x < np.maximum(a, b)), x, 0.5 * (a + b))
-        x = np.where(np.isinf(ga) | np.isinf(gb), 0.5 * (a + b), x)
-        gx = g(x)
+        x = np.where(np.isfinite(x) & (x > a) & (x < b), x, 0.5 * (a + b))
+        gx = np.where(live, g(np.where(live, x, b)) - log_t, gb)
         up = gx >= 0
-        # keep the bracket [a (g < 0), b (g >= 0)]; halve the stale end's value (Illinois)
         a_new = np.where(live & ~up, x, a)
         ga_new = np.where(live & ~up, gx, np.where(live & up & (side > 0), 0.5 * ga, ga))
         b_new = np.where(live & up, x, b)
@@ -164,9 +157,9 @@ def _illinois(evaluate, target, x_lo, x_hi, *, iterations=80, x_max=60.0):
     return np.where(np.abs(ga) < np.abs(gb), a, b)
 
 
-def _solve(run, target, matched, x_lo, x_hi, x_max=60.0):
+def _solve(run, target, matched, x_lo, x_max):
     """(result, x): ``run(x)`` gives an OptimizedPolicy, increasing in x in the matched field."""
-    x = _illinois(lambda x: getattr(run(x), matched), target, x_lo, x_hi, x_max=x_max)
+    x = _illinois(lambda x: getattr(run(x), matched), target, x_lo, x_max)
     return run(x), x
 
 
@@ -180,7 +173,7 @@ def _kl_tilt(model, target, matched, _opts):
     if matched == "max_odds_ratio" and math.isinf(model.upper_end):
         r = run(np.zeros(target.size))
         return _all_inf_odds(r), np.full(target.size, math.nan)
-    r, x = _solve(run, target, matched, -20.0, 5.0)
+    r, x = _solve(run, target, matched, -20.0, 20.0)
     return r, np.exp(-x)
 
 
@@ -214,7 +207,7 @@ def _best_of_n(model, target, matched, _opts):
     def run(x):
         return best_of_n(model, n=np.exp(x), probabilities=False)
 
-    r, x = _solve(run, target, matched, 1e-9, 2.0)
+    r, x = _solve(run, target, matched, 1e-9, 30.0)
     return r, np.exp(x)
 
 
@@ -226,15 +219,13 @@ def _quantilizer(model, target, matched, _opts):
     def run(x):
         return quantilizer(model, q=np.exp(-x), probabilities=False)
 
-    r, x = _solve(run, target, matched, 1e-12, 1.0)
+    r, x = _solve(run, target, matched, 1e-12, 40.0)
     return r, np.exp(-x)
 
 
 def _conditioning(model, target, matched, _opts):
     r, q = _quantilizer(model, target, matched, _opts)
     if model.continuous:
-        from catgoodhart.optimizers._table import level_for_log_mass, table_for
-
         t = level_for_log_mass(table_for(model), np.log(q))
         return conditioning(model, t=t, probabilities=False), t
     # a pool: the levels are its values; only their own tail masses are matched
@@ -265,7 +256,7 @@ def _bounded_tilt(model, target, matched, opts):
     def run(x):
         return bounded_tilt(model, beta=np.exp(-x), bound=opts["bound"], c=opts["c"], probabilities=False)
 
-    r, x = _solve(run, target, matched, -25.0, 2.0, x_max=12.0)  # λ up to 1.6e5
+    r, x = _solve(run, target, matched, -25.0, 12.0)  # λ up to 1.6e5
     return r, np.exp(-x)
 
 
@@ -273,8 +264,6 @@ def _threshold(model, target, matched, opts):
     if "t" in opts:
         t = float(opts["t"])
     elif model.continuous:
-        from catgoodhart.optimizers._table import level_for_log_mass, table_for
-
         t = float(level_for_log_mass(table_for(model), np.array([math.log(opts["mass"])]))[0])
     else:
         k = int(np.searchsorted(-model.upper_mass, -opts["mass"], side="left"))
@@ -285,7 +274,7 @@ def _threshold(model, target, matched, opts):
         nothing = np.full(target.size, math.nan)
         return threshold(model, t=t, p=np.full(target.size, 0.5), probabilities=False), nothing
     if model.continuous:
-        sf = float(np.exp(model.tail_terms(np.array([t]), moments=())[0][0]))
+        sf = float(np.exp(tail_at(model, np.array([t]))[0][0]))
     else:
         sf = float(model.upper_mass[np.searchsorted(model.values, t, side="right")])
 
@@ -295,7 +284,7 @@ def _threshold(model, target, matched, opts):
     def run(x):
         return threshold(model, t=t, p=np.minimum(p_of(x), 1.0 - 1e-16), probabilities=False)
 
-    r, x = _solve(run, target, matched, 1e-12, 1.0)
+    r, x = _solve(run, target, matched, 1e-12, 40.0)
     return r, p_of(x)
 
 

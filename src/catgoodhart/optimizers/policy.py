@@ -72,6 +72,8 @@ def strengths(name, value, *, low=None, high=None, low_open=False, high_open=Fal
         bad |= (flat > high) | (high_open & (flat == high))
     if np.any(bad):
         where = float(flat[np.argmax(bad)])
+        if low is None and high is None:
+            raise ValueError(f"`{name}` must be finite, got {where!r}")
         rng = _validation.bound_text(low, high, low_open, high_open)
         raise ValueError(f"`{name}` must be {'finite and ' if not allow_inf else ''}{rng}, got {where!r}")
     return flat, arr.shape

@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from catgoodhart.optimizers import policy
-from catgoodhart.optimizers._table import level_for_log_mass, table_for
+from catgoodhart.optimizers._table import level_for_log_mass, table_for, tail_at
 
 
 def quantilizer(model, *, q, probabilities=True):
@@ -39,10 +39,9 @@ def at_levels(model, u, log_q, shape, method, name, strength):
     """The policy π0(· | U >= u) at levels u with log F̄_U(u) = log_q."""
     mean_v = np.full(u.shape, model.mean_utility)
     mean_x = np.full(u.shape, model.mean_error)
-    low = np.isneginf(u)
+    low = np.isneginf(u) | (log_q >= 0)  # the whole mass: π0 itself
     if np.any(~low):
-        log_sf, means = model.tail_terms(u[~low], moments=("v", "x"))
-        mean_v[~low], mean_x[~low] = means["v"], means["x"]
+        _, mean_v[~low], mean_x[~low] = tail_at(model, u[~low])
     exists = np.isfinite(log_q)
     reason = np.where(exists, "π0 conditioned on the top fraction of the proxy",
                       "P(U >= t) = 0: nothing to condition on")

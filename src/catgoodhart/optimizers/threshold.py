@@ -16,6 +16,7 @@ import math
 import numpy as np
 
 from catgoodhart.optimizers import policy
+from catgoodhart.optimizers._table import tail_at
 from catgoodhart.threshold import threshold_kl
 
 
@@ -44,9 +45,8 @@ def threshold(model, *, t, p, probabilities=True):
         lower_v = np.cumsum(model.mass * model.group_utility)[jj - 1] / below_mass
         lower_u = np.cumsum(model.mass * model.values)[jj - 1] / below_mass
     else:
-        levels, inverse = np.unique(t_b, return_inverse=True)
-        log_sf, means = model.tail_terms(levels, moments=("v", "x"))
-        log_sf, means = log_sf[inverse], {k: v[inverse] for k, v in means.items()}
+        log_sf, mean_v, mean_x = tail_at(model, t_b)
+        means = {"v": mean_v, "x": mean_x}
         with np.errstate(divide="ignore"):
             log_cdf = np.log(-np.expm1(log_sf))
         sf, cdf = np.exp(log_sf), -np.expm1(log_sf)
@@ -66,9 +66,12 @@ def threshold(model, *, t, p, probabilities=True):
     if model.kind == "pool" and probabilities:
         rows = []
         for k in range(p_b.size):
+            if not inside[k]:
+                rows.append(np.full(model.proxy.size, np.nan))
+                continue
             above = model.values > t_b[k]
             ratio = np.where(above, p_b[k] / np.exp(log_sf[k]), (1 - p_b[k]) / np.exp(log_cdf[k]))
-            rows.append(model.probabilities(ratio) if inside[k] else np.full(model.proxy.size, np.nan))
+            rows.append(model.probabilities(ratio))
         probs = np.stack(rows)
     t_param = float(t_flat[0]) if t_shape == () else t_flat.reshape(t_shape)
     return policy.make("threshold", model, "p", p_b, shape, exists=inside, reason=reason, kl=kl,
