@@ -47,10 +47,10 @@ def monte_carlo(x, v, betas):
         rows.append(mean)
         errs.append(np.sqrt(w**2 @ (v_sorted - mean) ** 2))
     out["best_of_n"], errors["best_of_n"] = np.array(rows), np.array(errs)
-    b = transform("tanh", 3.0, u_sorted)[0]
+    gap = transform("tanh", 3.0, u_sorted)[0]  # b(u) - 3
     rows, errs = [], []
     for beta in betas:
-        w = np.exp((b - 3.0) / beta)
+        w = np.exp(gap / beta)
         w /= w.sum()
         mean = w @ v_sorted
         rows.append(mean)

@@ -516,8 +516,6 @@ class TestExponential:
         close(best_of_n(model, n=2).mean_utility, 37 / 60, TABLE)
 
     @pytest.mark.slow
-    @pytest.mark.xfail(strict=True, reason="best_of_n raises ArithmeticError ('log-space quadrature needs "
-                       "more than 200000 pieces') for 1 < n < 2 when f_U vanishes at U's lower end")
     def test_gamma2_best_of_n_below_two(self):
         mean_u, mean_v = ContinuousRef("gamma2").best_of_n(1.5)
         close(best_of_n(gamma2_model(), n=1.5).mean_utility, mean_v, TABLE)
@@ -656,11 +654,6 @@ def capped_pool_reference(u, p, cap, eps):
     return out
 
 
-CAPPED_POOL_BUG = (
-    "capped_odds on a pool, for budgets at or below (by up to half, where one value holds most of the "
-    "mass) the most KL the cap can spend on the pool, evaluates the ratio at λ = 1e12/spread, where "
-    "λ(u - u*) has lost its digits: unnormalized probabilities, a KL off the budget (negative for a "
-    "single value) and a wrong mean (above the largest proxy)")
 
 
 class TestPool:
@@ -797,7 +790,6 @@ class TestPool:
         pos = POOL_P > 0
         close(r.max_odds_ratio, np.max(r.probabilities[pos] / POOL_P[pos]), 1e-12)
 
-    @pytest.mark.xfail(strict=True, reason=CAPPED_POOL_BUG)
     @pytest.mark.parametrize("proxy,weights,kl,share,cap", [
         ([1.0], [1.0], 0.5, None, 3.0),  # beyond the most (0): π0 itself
         ([0.0, 1.0], [1.0, 1.0], 1.0, None, 3.0),  # beyond the most (log 2): the top 1/3
@@ -1227,7 +1219,6 @@ def test_pool_properties(pool, beta, n, q):
     close(qz.probabilities, hand_top_fraction(u, p, q), 1e-12, 1e-14)
 
 
-@pytest.mark.xfail(strict=True, reason=CAPPED_POOL_BUG)
 @PROPERTY_SETTINGS
 @example(pool=(np.array([0.0, 0.0, 0.0, 0.0, 3.0]), np.zeros(5), np.array([0.0, 0.0, 0.0, 0.01, 4.25]) / 4.26,
                np.array([0.0, 0.0, 0.0, 0.01, 4.25])), cap=1.125, share=0.5)

@@ -4,21 +4,11 @@ KL (Stiennon et al. 2020; Gao, Schulman & Hilton, arXiv 2210.10760, §2):
     KL_bon(n) = log n - (n - 1)/n for a continuous U, an upper bound for discrete U, where
     the exact value is Σ_j q_j log(q_j / p_j) with q_j = F_j^n - F_{j-1}^n.
 
-Utility and proxy, exact (Kwa et al., arXiv 2407.14503, §B best-of-N experiment): with the
-level s = -log F̄_U(u) as the variable, u(s) its inverse and c(u) = E[V | U >= u], the best of
-n has s distributed as n e^{-s} (1 - e^{-s})^{n-1} and, given the second best u, is a draw of
-U | U >= u, so
-
-    E_bon[U] = ∫ u(s) n e^{-s} (1 - e^{-s})^{n-1} ds,
-    E_bon[V] = ∫ c(u(s)) n (n - 1) e^{-2s} (1 - e^{-s})^{n-2} ds.
-
-In y = s - log n both weights tend to fixed shapes (e^{-y} exp(-e^{-y}) and e^{-2y} exp(-e^{-y}))
-as n grows, so the work does not grow with n: n up to 1e300 costs what n = 1e3 does. The
-integrals are adaptive Gauss–Legendre over u, on pieces placed at the levels of the window
-where the weights live (s from log n - 7 to log n + 40), with ds = h_U(u) du (the sum's hazard
-rate); F̄_U, c and h_U come from the log-space integrals of ``_convolution``, and the proxy's
-part beyond the window is n F̄_U(u) E[U | U >= u] in closed form (the weights' own tails are
-below e^-40).
+Utility and proxy, exact (Kwa et al., arXiv 2407.14503, §B best-of-N experiment), by
+``optimizers.best_of_n``: by parts, E_bon[Z] = E[Z] + ∫ n(n - 1) F_U^{n-2} f_U F̄_U (E[Z | U >= u]
+- E[Z]) du, the second best's weight, integrated in z = asinh(u/scale) on the model's table of
+U's tail functions (``optimizers._table``), which reaches the levels s = -log F̄_U up to
+log n + 40 that the weight needs; n up to 1e300 costs a table extended that far, once per model.
 """
 
 import math
@@ -27,16 +17,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from catgoodhart._convolution import _W10, _W20, _X10, _X20
 from catgoodhart._results import Result
 from catgoodhart.conditioning import _model, positive_part_infinite
+from catgoodhart.optimizers._table import table_for
 
-WINDOW_BELOW = 7.0  # nats of s below log n: the weights there are below exp(-e^7) = e^-1096
-WINDOW_ABOVE = 40.0  # nats above: beyond, the utility weight is below e^-80, the proxy's is closed form
-S_MIN = 1e-9  # for small n, s below this (F_U < 1e-9) carries less than 1e-18 of either weight
-_RTOL = 1e-12
-_MAX_ROUNDS = 30
-_U_MAX = 1e300  # the largest level used: sums and differences of levels stay doubles
+WINDOW_ABOVE = 40.0  # nats of s above log n that best-of-n's weight needs (below e^-80 beyond)
+_U_MAX = 1e300  # the largest level of the table: sums and differences of levels stay doubles
 
 
 def _counts(n):
@@ -122,25 +108,27 @@ def bon_utility(X, V, n, *, breakpoints=()):
 
     ``X`` is a distribution independent of V or, as in ``conditioning.conditional_utility``,
     a function v -> law of X given V = v with ``breakpoints``. ``n`` is an integer or an
-    array of integers from 1 to 1e300 (Python integers beyond int64 included); the work does
-    not grow with n. Where a level u(s) the integrals need lies beyond the largest double
-    (n beyond about e^-40/F̄_U(1e300)), the values are nan and ``note`` says so.
+    array of integers from 1 to 1e300 (Python integers beyond int64 included); the work hardly
+    grows with n (``optimizers.best_of_n``: the second best's weight integrated over the model's
+    tail table). Where a level the integral needs lies beyond the largest double (n beyond about
+    e^-40/F̄_U(1e300)), the values are nan and ``note`` says so.
     """
+    from catgoodhart.optimizers import best_of_n
+
     model = _model(X, V, breakpoints)
     n_arr = _counts(n)
     flat = n_arr.reshape(-1)
-    notes = []
     if math.isnan(V.mean) or positive_part_infinite(V):
         raise ValueError(f"`V` must have a finite mean for E_bon[V] to exist; {V!r} has mean {V.mean}")
-    utility, proxy = np.full(flat.size, float(V.mean)), np.empty(flat.size)
-    proxy[:] = (model.X.mean + V.mean) if model.X is not None else math.nan
-    many = flat > 1
-    if np.any(many):
-        utility[many], proxy[many], reason = _order_statistic_means(model, flat[many])
-        if reason:
-            notes.append(reason)
-    if model.X is None and np.any(~many):  # n = 1 with a dependent X: E[U] by the same integral
-        proxy[~many] = _order_statistic_means(model, flat[~many])[1]
+    r = best_of_n(model, n=flat)
+    utility, proxy = np.atleast_1d(r.mean_utility).copy(), np.atleast_1d(r.mean_proxy).copy()
+    notes = []
+    table = table_for(model)
+    beyond = np.log(flat) + WINDOW_ABOVE > table.s_high
+    if np.any(beyond):
+        utility[beyond], proxy[beyond] = math.nan, math.nan
+        notes.append(f"for n > {math.exp(table.s_high - WINDOW_ABOVE):.3g} the levels u the integrals need "
+                     f"exceed {_U_MAX:g}; those values are nan")
     if np.any(np.isposinf(proxy)):
         notes.append("E[U] = ∞ (the error's upper tail has no mean), so E_bon[U] = ∞ for every n")
     shape = n_arr.shape
@@ -152,143 +140,6 @@ def bon_utility(X, V, n, *, breakpoints=()):
 
 def _name(X):
     return repr(X) if not callable(X) or hasattr(X, "logpdf") else f"X | V = v given by {X!r}"
-
-
-def _weights(s, n):
-    """log of the densities of s for the best and the second best of n (n >= 1; rows n)."""
-    nn = n[:, None]
-    with np.errstate(all="ignore"):
-        # log F_U = log(1 - e^{-s}), kept where e^{-s} is far below the rounding of 1 - e^{-s}
-        log_f = np.where(s > math.log(2.0), np.log1p(-np.exp(-s)), np.log(-np.expm1(-s)))
-        log_n = np.log(nn)
-        first = log_n - s + np.where(nn == 1, 0.0, (nn - 1) * log_f)
-        second = np.where(nn >= 2, log_n + np.log(np.maximum(nn - 1, 1)) - 2 * s
-                          + np.where(nn == 2, 0.0, (nn - 2) * log_f), -np.inf)
-    return np.exp(first), np.exp(second)
-
-
-def _levels_at(u_table, s_table, s):
-    """Levels u with s(u) ≈ s, interpolated in the table (geometrically between positive
-    levels, where a power tail is linear in log u): edges for the quadrature, not values."""
-    k = np.clip(np.searchsorted(s_table, s), 1, s_table.size - 1)
-    lo, hi = u_table[k - 1], u_table[k]
-    s_lo, s_hi = s_table[k - 1], s_table[k]
-    with np.errstate(all="ignore"):
-        frac = np.clip(np.where(s_hi > s_lo, (s - s_lo) / (s_hi - s_lo), 0.0), 0.0, 1.0)
-        u = np.where(lo > 0, lo * (hi / lo) ** frac, lo + (hi - lo) * frac)
-    return np.where(np.isfinite(u), u, lo)
-
-
-def _order_statistic_means(model, n):
-    """(E_bon[V], E_bon[U], note) for every n >= 1 by adaptive Gauss–Legendre over u, on pieces
-    placed at levels s = -log F̄_U(u) that follow each n's window, with the s-densities times
-    ds/du = h_U(u) as weights: every node costs one evaluation of F̄_U, c and h_U."""
-    log_n = np.log(n)
-    s_top = float(log_n.max()) + WINDOW_ABOVE
-    u_table, s_table = _level_table(model, s_top)
-    s_limit = float(s_table[-1]) if s_table[-1] < s_top else math.inf  # the table stopped at _U_MAX
-    note = ""
-    if s_top > s_limit:
-        note = (f"for n > {math.exp(s_limit - WINDOW_ABOVE):.3g} the levels u the integrals need "
-                f"exceed {_U_MAX:g}; those values are nan")
-    # initial pieces: each n's window in steps of 4 nats of s (14 beyond log n + 12), geometric below 1
-    targets = [S_MIN * 10.0 ** np.arange(0, 10)]
-    for ln in np.unique(log_n):
-        lo = max(ln - WINDOW_BELOW, 1.0)
-        targets += [np.arange(lo, ln + 12.0, 4.0), np.arange(ln + 12.0, ln + WINDOW_ABOVE + 1e-9, 14.0)]
-    targets = np.unique(np.concatenate([*targets, [1.0]]))
-    targets = targets[targets <= min(s_top, s_limit)]
-    edges = np.unique(np.concatenate([[u_table[0], u_table[-1]], _levels_at(u_table, s_table, targets)]))
-    # the variable is z = asinh(u/c): du = c cosh z dz ~ |u| dz far out, which keeps h_U du/dz
-    # of order 1 where h_U ~ 1/u underflows against a tiny c(u) (E[V | U >= u] - E[V] ~ 1/u)
-    c = float(np.median(np.abs(u_table))) or 1.0
-    edges = np.unique(np.arcsinh(edges / c))
-    a, b = edges[:-1], edges[1:]
-    ok_n = log_n + WINDOW_ABOVE <= s_limit
-    # E[U | U >= u] at the last level: the proxy's closed-form tail, and inf where E[U⁺] = ∞
-    log_sf_end, end = model.tail_terms(u_table[-1:], moments=("v", "x"))
-    tail_mean = float(end["v"][0] + end["x"][0])
-    k = n.size
-    total = np.zeros((2, k))
-    scale = np.zeros((2, k))
-    nodes = np.concatenate([_X20, _X10])
-    for _ in range(_MAX_ROUNDS):
-        if a.size == 0:
-            break
-        half = 0.5 * (b - a)
-        z = (0.5 * (a + b))[:, None] + half[:, None] * nodes
-        u = c * np.sinh(z)
-        log_sf, means = model.tail_terms(u.reshape(-1), moments=("v", "hazard"))
-        s = -log_sf
-        w1, w2 = _weights(s, n)
-        h = means["hazard"] * (c * np.cosh(z.reshape(-1)))  # ds/dz
-        with np.errstate(invalid="ignore", over="ignore"):
-            f = np.stack([np.where(w2 > 0, w2 * h * means["v"], 0.0),
-                          np.where(w1 > 0, w1 * h * u.reshape(-1), 0.0)])
-        f = f.reshape(2, k, *u.shape)
-        est20 = (f[..., :20] @ _W20) * half
-        est10 = (f[..., 20:] @ _W10) * half
-        mags = scale + (np.abs(f[..., :20]) @ _W20 * half).sum(axis=2)
-        bad = np.abs(est20 - est10) > _RTOL * mags[..., None] + 1e-300
-        bad &= ok_n[None, :, None]
-        if not math.isfinite(tail_mean):  # E_bon[U] = ∞: only the utility's integral is refined
-            bad[1] = False
-        keep = ~np.any(bad, axis=(0, 1)) | (half <= 4e-16 * np.maximum(np.abs(a), np.abs(b)) + 1e-300)
-        total += np.where(np.isnan(est20[..., keep]), 0.0, est20[..., keep]).sum(axis=2)
-        scale += (np.abs(f[..., :20][..., keep, :]) @ _W20 * half[keep]).sum(axis=2)
-        mid = 0.5 * (a + b)
-        a, b = np.concatenate([a[~keep], mid[~keep]]), np.concatenate([mid[~keep], b[~keep]])
-    else:
-        if a.size:
-            raise ArithmeticError(f"best-of-n quadrature over u did not converge on {a.size} pieces")
-    utility, proxy = total
-    # below the first level (s < S_MIN): the second best's weight there is P(s₂ <= S_MIN) =
-    # F^n + n F^{n-1} F̄ at that level (2 S_MIN for n = 2), under which c = E[V | U >= u] =
-    # E[V] + O(S_MIN); the best's weight is below S_MIN^n
-    f_min = -math.expm1(-s_table[0])
-    with np.errstate(under="ignore", divide="ignore"):
-        log_f = math.log(f_min) if f_min > 0 else -math.inf  # the first level at U's lower end
-        below = np.exp(n * log_f) + n * np.exp((n - 1) * log_f) * math.exp(-s_table[0])
-    utility = utility + float(model.V.mean) * below
-    # the proxy beyond the last level: n ∫ u e^{-s} ds = n F̄_U(u) E[U | U >= u] there
-    if not math.isfinite(tail_mean):
-        proxy = np.full(k, math.inf)
-    elif s_top <= s_limit:
-        proxy = proxy + np.exp(log_n + log_sf_end[0]) * tail_mean
-    return np.where(ok_n, utility, np.nan), np.where(ok_n, proxy, np.nan), note
-
-
-def _level_table(model, s_max):
-    """Levels u from where s = -log F̄_U(u) <= S_MIN up to where s >= s_max, with their s
-    (monotone), stepping by factors of √2 away from the centre of U."""
-    laws = [r.law for r in model.regions if r.law is not None and r.constant]
-    x_center = float(laws[0].ppf(0.5)) if laws else 0.0
-    x_scale = float(laws[0].isf(0.25) - laws[0].ppf(0.25)) if laws else 0.0
-    center = model.v_center + x_center
-    scale = model.v_scale + x_scale
-    steps = scale * 2.0 ** (np.arange(-8, 2040) / 2.0)
-    steps = steps[(np.abs(center + steps) <= _U_MAX) & (np.abs(center - steps) <= _U_MAX)]
-    us, ss = [np.array([center])], [-model.tail_terms(np.array([center]), moments=())[0]]
-    for sign in (1.0, -1.0):
-        for start in range(0, steps.size, 16):
-            u = center + sign * steps[start:start + 16]
-            s = -model.tail_terms(u, moments=())[0]
-            us.append(u)
-            ss.append(s)
-            if sign > 0 and np.any(s >= s_max):
-                break
-            if sign < 0 and np.any(s <= S_MIN):
-                break
-    u = np.concatenate(us)
-    s = np.concatenate(ss)
-    order = np.argsort(u)
-    u, s = u[order], s[order]
-    s = np.maximum.accumulate(s)  # rounding must not make the table non-monotone
-    right = np.flatnonzero(s >= s_max)
-    left = np.flatnonzero(s <= S_MIN)
-    hi = right[0] if right.size else u.size - 1
-    lo = left[-1] if left.size else 0
-    return u[lo:hi + 1], s[lo:hi + 1]
 
 
 def paper_utilities():

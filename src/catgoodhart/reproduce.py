@@ -20,6 +20,8 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from catgoodhart._files import write_text_atomically
 from catgoodhart._progress import progress_bar
 from catgoodhart._results import Result
@@ -77,6 +79,22 @@ class ClaimCheck(Result):
 def print_check(result):
     """Print a ``ClaimCheck`` (the ``__main__`` of every script in ``paper_checks/``)."""
     print(result.text())
+
+
+def numbers(values, fmt=".4g"):
+    """"1.23, 4.56": values for a check's details."""
+    return ", ".join(f"{x:{fmt}}" for x in np.atleast_1d(values))
+
+
+def exact_against_monte_carlo(exact, mc, se):
+    """"exact | Monte Carlo ± s.e.; ...": each exact value next to its Monte Carlo estimate."""
+    return "; ".join(f"{e:.4g} | {m:.4g} ± {s:.2g}" for e, m, s in zip(exact, mc, se, strict=True))
+
+
+def batch_mean(values):
+    """(mean, standard error) over the first axis: independent seeded batches."""
+    values = np.asarray(values, dtype=float)
+    return values.mean(axis=0), values.std(axis=0, ddof=1) / math.sqrt(values.shape[0])
 
 
 def _format(value):

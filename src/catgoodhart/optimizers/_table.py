@@ -73,10 +73,15 @@ class TailTable:
         return np.arcsinh((np.asarray(u, dtype=float) - self.center) / self.scale)
 
     def _exact(self, u):
-        log_sf, means = self.model.tail_terms(np.asarray(u, dtype=float).reshape(-1),
-                                              moments=("v", "x", "hazard"))
-        with np.errstate(divide="ignore"):
-            return np.stack([log_sf, means["v"], means["x"], np.log(means["hazard"])], axis=-1)
+        """The functions at u from ``tail_terms``, 128 levels a call (its quadrature bounds the
+        pieces per call, not per level)."""
+        u = np.asarray(u, dtype=float).reshape(-1)
+        rows = []
+        for start in range(0, max(u.size, 1), 128):
+            log_sf, means = self.model.tail_terms(u[start:start + 128], moments=("v", "x", "hazard"))
+            with np.errstate(divide="ignore"):
+                rows.append(np.stack([log_sf, means["v"], means["x"], np.log(means["hazard"])], axis=-1))
+        return np.concatenate(rows)[:u.size]
 
     def _log_sf(self, z):
         return self.model.tail_terms(self.u_of(z), moments=())[0]

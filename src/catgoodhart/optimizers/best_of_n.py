@@ -20,6 +20,7 @@ import math
 import numpy as np
 
 from catgoodhart.optimizers import policy
+from catgoodhart.optimizers._pool import best_of_n_moments, cdf_terms
 from catgoodhart.optimizers._table import table_for
 
 _F_CUT = 1e-13
@@ -66,32 +67,25 @@ def _continuous(model, n):
             log_w = log_n[i] + (n[i] - 2.0) * log_cdf + f[..., 3] + 2.0 * log_sf
         return np.where((n[i] < 2.0) & (cdf < _F_CUT), -np.inf, log_w)
 
+    finite = math.isfinite(eu)  # E[U] = ∞ (an error without a mean): E_π[U] = ∞ for every n
+
     def extra(u, i, f):
-        return f[..., 1] - ev, f[..., 1] + f[..., 2] - eu
+        return f[..., 1] - ev, (f[..., 1] + f[..., 2] - eu) if finite else f[..., 1]
 
     m = n.size
     log_mass, means = table.integrate(log_weight, np.full(m, -math.inf), np.full(m, math.inf),
                                       extra=extra, n_extra=2, in_z=True)
     mass = np.exp(log_mass)
-    return ev + mass * means[2], eu + mass * means[3]
+    return ev + mass * means[2], eu + mass * means[3] if finite else np.full(m, eu)
 
 
 def _pool(model, n, probabilities):
-    p, u, v = model.mass, model.values, model.group_utility
-    cdf = np.minimum(np.cumsum(p), 1.0)
-    with np.errstate(all="ignore"):
-        log_cdf = np.log(cdf)
-        log_step = np.log1p(-p / cdf)  # log(F_{j-1}/F_j); -inf at j = 1
-        log_p = np.log(p)
-    kl, mean_u, mean_v, odds = (np.empty(n.size) for _ in range(4))
-    probs = []
-    for k, count in enumerate(n):
+    log_cdf, log_step, log_p = cdf_terms(model)
+    out = best_of_n_moments(log_cdf, log_step, log_p, model.values, model.group_utility, n)
+    kl = np.where(n == 1.0, 0.0, out[:, 0])
+    probs = None
+    if probabilities:
         with np.errstate(all="ignore"):
-            log_q = count * log_cdf + np.log(-np.expm1(count * log_step))
-            q = np.exp(log_q)
-            kl[k] = max(float(np.sum(np.where(q > 0, q * (log_q - log_p), 0.0))), 0.0)
-        mean_u[k], mean_v[k] = float(q @ u), float(q @ v)
-        odds[k] = math.exp(log_q[-1] - log_p[-1])
-        if probabilities:
-            probs.append(model.probabilities(np.exp(log_q - log_p)))
-    return kl, mean_u, mean_v, odds, np.stack(probs) if probabilities else None
+            probs = np.stack([model.probabilities(np.exp(count * log_cdf + np.log(-np.expm1(count * log_step))
+                                                         - log_p)) for count in n])
+    return kl, out[:, 1], out[:, 2], out[:, 4], probs

@@ -8,7 +8,7 @@ bounded function"): π_β ∝ π0·e^{b(U)/β}, with the proxy passed through
 each below c. With λ = 1/β, ω(u) = λ b'(u) e^{λ(b(u) - c)} F̄_U(u) and a the table's lower end
 (by parts; below a, F̄_U = 1):
 
-    Ẑ = E[e^{λ(b(U) - c)}] = e^{λ(b(a) - c)} + ∫_a ω,
+    Ẑ = E[e^{λ(b(U) - c)}] = e^{λ(b(a) - c)} + ∫_a ω   (b - c computed as it is, not as a difference),
     E_π[Z] = E[Z] + ∫_a ω(u) (E[Z | U >= u] - E[Z]) du / Ẑ      (Z = V, U),
     KL = λ(E_π[b(U)] - c) - log Ẑ,   max dπ/dπ0 = 1/Ẑ.
 
@@ -23,19 +23,22 @@ from scipy import special
 
 from catgoodhart.optimizers import policy
 from catgoodhart.optimizers._table import table_for
+from catgoodhart.optimizers.kl_tilt import pool_tilt
 
 BOUNDS = ("clip", "tanh", "logistic")
 
 
 def transform(bound, c, u):
-    """(b(u), b'(u)) for the bound's name and level c."""
+    """(b(u) - c, b'(u)) for the bound's name and level c: the gap below the bound in the form
+    that does not cancel where b(u) rounds to c (c·tanh(u/c) - c = -2c/(e^{2u/c} + 1),
+    c/(1 + e^{-u/c}) - c = -c/(1 + e^{u/c}))."""
     u = np.asarray(u, dtype=float)
     if bound == "clip":
-        return np.minimum(u, c), (u < c).astype(float)
+        return np.minimum(u - c, 0.0), (u < c).astype(float)
     if bound == "tanh":
-        return c * np.tanh(u / c), 1.0 / np.cosh(np.minimum(np.abs(u / c), 355.0)) ** 2
+        return -2.0 * c * special.expit(-2.0 * u / c), 1.0 / np.cosh(np.minimum(np.abs(u / c), 355.0)) ** 2
     s = special.expit(u / c)
-    return c * s, s * special.expit(-u / c)
+    return -c * special.expit(-u / c), s * special.expit(-u / c)
 
 
 def check_bound(bound, c):
@@ -83,43 +86,30 @@ def _continuous(model, lam, bound, c, _probabilities):
         table.extend(-float(model.tail_terms(np.array([c]), moments=())[0][0]) + 2.0)
 
     def log_weight(u, i, f):
-        b, db = transform(bound, c, u)
+        gap, db = transform(bound, c, u)
         with np.errstate(divide="ignore"):
-            return np.log(lm[i]) + np.log(db) + lm[i] * (b - c) + f[..., 0]
+            return np.log(lm[i]) + np.log(db) + lm[i] * gap + f[..., 0]
 
     def extra(u, i, f):
         return transform(bound, c, u)[0], f[..., 1] - ev, f[..., 1] + f[..., 2] - eu
 
     table.cover(log_weight, lm.size)
     hi = np.full(lm.size, c if bound == "clip" else math.inf)
-    edges = (np.full(lm.size, c),) if bound == "clip" else ()
+    # clip: the weight λe^{λ(u - c)} F̄_U(u) below c is 1/λ wide; its start and width are given
+    edges = (np.full(lm.size, c), c - 1.0 / lm) if bound == "clip" else ()
     log_m, means = table.integrate(log_weight, np.full(lm.size, -math.inf), hi, extra=extra, n_extra=3,
                                    edges=edges)
     mass = np.exp(log_m)
-    b_a = float(transform(bound, c, a)[0])
-    low = np.exp(lm * (b_a - c))
+    gap_a = float(transform(bound, c, a)[0])
+    low = np.exp(lm * gap_a)
     z = low + mass
-    mean_b = (b_a * low + mass * (means[2] + 1.0 / lm)) / z
+    mean_gap = (gap_a * low + mass * (means[2] + 1.0 / lm)) / z  # E_π[b(U)] - c
     mean_v[live] = ev + mass * means[3] / z
     mean_u[live] = eu + mass * means[4] / z
-    kl[live] = np.maximum(lm * (mean_b - c) - np.log(z), 0.0)
+    kl[live] = np.maximum(lm * mean_gap - np.log(z), 0.0)
     odds[live] = 1.0 / z
     return kl, mean_u, mean_v, odds, None
 
 
 def _pool(model, lam, bound, c, probabilities):
-    b = transform(bound, c, model.values)[0]
-    p = model.mass
-    kl, mean_u, mean_v, odds = (np.empty(lam.size) for _ in range(4))
-    probs = []
-    for k, lm in enumerate(lam):
-        log_w = lm * (b - c)
-        log_z = float(special.logsumexp(log_w, b=p))
-        ratio = np.exp(log_w - log_z)
-        q = p * ratio
-        kl[k] = max(float(np.dot(q, log_w - log_z)), 0.0)
-        mean_u[k], mean_v[k] = float(q @ model.values), float(q @ model.group_utility)
-        odds[k] = float(ratio.max())
-        if probabilities:
-            probs.append(model.probabilities(ratio))
-    return kl, mean_u, mean_v, odds, np.stack(probs) if probabilities else None
+    return pool_tilt(model, transform(bound, c, model.values)[0], lam, probabilities)

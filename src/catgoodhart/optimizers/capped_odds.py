@@ -25,7 +25,7 @@ import numpy as np
 
 from catgoodhart.optimizers import policy
 from catgoodhart.optimizers._table import level_for_log_mass, table_for
-from catgoodhart.optimizers.quantilizer import quantilizer
+from catgoodhart.optimizers.quantilizer import quantilizer, top_fraction
 
 _RTOL = 1e-12
 _SCAN = 32
@@ -257,32 +257,37 @@ def _pool(model, eps, c, probabilities):
     log_p = np.log(p)
 
     def ratio(lam):
-        x = lam * (u - u[-1])  # <= 0
-        log_s = np.logaddexp.accumulate(log_p + x)  # log Σ_{k<=j} P_k e^{x_k}
+        log_s = np.logaddexp.accumulate(log_p + lam * u)  # log Σ_{k<=j} P_k e^{λu_k}, no underflow
         room = 1.0 / c - above
         with np.errstate(divide="ignore", invalid="ignore"):
-            # u* on (u_j, u_{j+1}]: c(A_j + e^{λ(u_top - u*)} S_j) = 1
-            shift = np.log(room) - log_s  # = λ(u_top - u*)... as -λ(u* - u_top)
-            ustar = u[-1] - shift / lam
+            # u* on [u_j, u_{j+1}]: c(A_j + e^{-λu*} Σ_{k<=j} P_k e^{λu_k}) = 1
+            ustar = (log_s - np.log(room)) / lam
         nxt = np.concatenate([u[1:], [math.inf]])
-        ok = (room > 0) & (ustar > u) & (ustar <= nxt)
-        j = int(np.argmax(ok)) if np.any(ok) else u.size - 1
-        r = c * np.exp(np.minimum(lam * (u - ustar[j]), 0.0))
-        return r
+        ok = (room > 0) & (ustar >= u) & (ustar <= nxt)
+        j = int(np.argmax(ok))
+        return c * np.exp(np.minimum(lam * (u - ustar[j]), 0.0))
 
     def kl_of(ell):
         r = ratio(math.exp(ell))
         with np.errstate(divide="ignore", invalid="ignore"):
             return float(np.sum(np.where(r > 0, p * r * np.log(r), 0.0)))
 
-    top = kl_of(math.log(1e12 / spread))
+    # as λ -> ∞ the truncated tilt becomes the quantilizer q = 1/c (ties split): the most KL
+    j, frac, top, *_ = top_fraction(model, np.array([1.0 / c]))
+    limit = np.zeros(u.size)
+    limit[j[0] + 1:] = c
+    limit[j[0]] = frac[0] * c
     kl_out, mean_u, mean_v, odds = (np.full(eps.size, math.nan) for _ in range(4))
     probs = []
     for k, target in enumerate(eps):
-        if target >= top:  # beyond what the cap can spend on these values
-            r = ratio(1e12 / spread)
+        if target >= top[0] * (1 - 1e-12):  # beyond what the cap can spend on these values
+            r = limit
         else:
-            lo, hi = math.log(1e-12 / spread), math.log(1e12 / spread)
+            lo = hi = math.log(1.0 / spread)
+            while kl_of(lo) > target:
+                lo -= 4.0
+            while kl_of(hi) < target:
+                hi += 4.0
             ell = optimize.brentq(lambda e, t=target: math.log(max(kl_of(e), 1e-300)) - math.log(t), lo, hi,
                                   xtol=1e-14, rtol=4 * np.finfo(float).eps)
             r = ratio(math.exp(ell))

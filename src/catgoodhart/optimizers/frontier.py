@@ -180,8 +180,9 @@ def _kl_tilt(model, target, matched, _opts):
 def _all_inf_odds(r):
     import dataclasses
 
-    return dataclasses.replace(r, reason=np.full(np.shape(r.kl), "the tilt's odds ratio e^{λu - K} is "
-                                                 "unbounded on an unbounded proxy", dtype=object))
+    return dataclasses.replace(r, exists=np.zeros(np.shape(r.kl), dtype=bool),
+                               reason=np.full(np.shape(r.kl), "the tilt's odds ratio e^{λu - K} is "
+                                              "unbounded on an unbounded proxy", dtype=object))
 
 
 def n_for_kl(kl):

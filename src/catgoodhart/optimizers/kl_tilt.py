@@ -15,6 +15,7 @@ import numpy as np
 
 from catgoodhart import tilting
 from catgoodhart.optimizers import policy
+from catgoodhart.optimizers._pool import softmax_moments
 from catgoodhart.optimizers._table import table_for
 
 
@@ -23,11 +24,16 @@ def kl_tilt(model, *, beta, probabilities=True):
     model = policy.check_model(model)
     flat, shape = policy.strengths("beta", beta, low=0.0, low_open=True, allow_inf=True)
     lam = np.where(np.isinf(flat), 0.0, 1.0 / flat)
+    if model.kind == "pool":
+        kl, mean_u, mean_v, odds, probs = pool_tilt(model, model.values, lam, probabilities)
+        return policy.make("kl_tilt", model, "beta", flat, shape, exists=True,
+                           reason=np.where(lam > 0, "the optimum π ∝ π0·exp(U/β) exists", "β = ∞: π = π0"),
+                           kl=kl, mean_proxy=mean_u, mean_utility=mean_v, max_odds_ratio=odds,
+                           probabilities=probs)
     n = flat.size
     out = {k: np.full(n, math.nan) for k in ("kl", "mean_proxy", "mean_utility", "max_odds_ratio")}
     exists = np.ones(n, dtype=bool)
     reason = np.full(n, "the optimum π ∝ π0·exp(U/β) exists", dtype=object)
-    probs = [] if model.kind == "pool" and probabilities else None
     base = tilting._as_base(model, None) if model.kind != "dependent" else None
     live = []
     for i, lm in enumerate(lam):
@@ -36,8 +42,6 @@ def kl_tilt(model, *, beta, probabilities=True):
             out["mean_utility"][i] = model.mean_utility
             out["max_odds_ratio"][i] = 1.0
             reason[i] = "β = ∞: π = π0"
-            if probs is not None:
-                probs.append(model.weights.copy())
             continue
         if model.kind == "dependent":
             live.append(i)
@@ -51,13 +55,21 @@ def kl_tilt(model, *, beta, probabilities=True):
         with np.errstate(over="ignore"):
             out["max_odds_ratio"][i] = (math.inf if math.isinf(top)
                                         else math.exp(min(lm * top - r.log_partition, 710.0)))
-        if probs is not None:
-            ratio = np.exp(lm * model.values - r.log_partition)
-            probs.append(model.probabilities(ratio))
     if live:
         _dependent(model, lam, np.array(live), out, exists, reason)
-    return policy.make("kl_tilt", model, "beta", flat, shape, exists=exists, reason=reason,
-                       probabilities=None if probs is None else np.stack(probs), **out)
+    return policy.make("kl_tilt", model, "beta", flat, shape, exists=exists, reason=reason, **out)
+
+
+def pool_tilt(model, b, lam, probabilities):
+    """(KL, E_π[U], E_π[V], max dπ/dπ0, probabilities) of π_j ∝ P_j e^{λ b_j} on a pool's
+    distinct values, for each λ >= 0 (also the bounded tilt, with b the transformed proxy)."""
+    out = softmax_moments(b, model.mass, model.values, model.group_utility, lam)
+    odds = np.exp(np.minimum(lam * b.max() - out[:, 5], 709.0))
+    probs = None
+    if probabilities:
+        probs = np.stack([model.probabilities(np.exp(lm * b - log_z))
+                          for lm, log_z in zip(lam, out[:, 5], strict=True)])
+    return out[:, 0], out[:, 1], out[:, 2], odds, probs
 
 
 def _dependent(model, lam, live, out, exists, reason):
