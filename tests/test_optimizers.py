@@ -260,6 +260,16 @@ def gamma2_capped_moments(c):
 # 1. closed forms on continuous models
 # ======================================================================================
 class TestNormalNormal:
+    def test_capped_odds_after_the_table_is_extended(self):
+        # the table is shared by models of the same laws and extended by best-of-n at n = 1e300
+        # (to F̄_U = e^-730); capped odds must not scan u* that far. Small budgets: the cap
+        # hardly binds for a normal proxy and the tilt's E_π[V] = √KL holds to 1e-10
+        model = normal_model()
+        best_of_n(model, n=1e300)
+        r = capped_odds(model, kl=[1e-3, 1e-2], cap=1e3)
+        close(r.kl, [1e-3, 1e-2], 1e-10)
+        close(r.mean_utility, np.sqrt([1e-3, 1e-2]), 1e-10)
+
     def test_kl_tilt(self):
         # π ∝ π0 e^{λU}, U ~ N(0, 2): KL = λ² Var(U)/2 = λ², E_π[U] = 2λ, E_π[V] = λ
         beta = np.array([0.1, 0.25, 0.5, 1.0, 4.0, 100.0])

@@ -24,7 +24,7 @@ import math
 import numpy as np
 
 from catgoodhart.optimizers import policy
-from catgoodhart.optimizers._table import level_for_log_mass, table_for
+from catgoodhart.optimizers._table import S_HIGH, level_for_log_mass, table_for
 from catgoodhart.optimizers.quantilizer import quantilizer, top_fraction
 
 _RTOL = 1e-12
@@ -180,7 +180,9 @@ def _start(moments, eps, c, table, u_cap, mean):
     solved for E[r] = 1 at each: starting points (log λ, u*) for each budget by interpolation in
     log KL."""
     z0 = float(table.z_of(u_cap))
-    ustar = table.u_of(z0 + (table.edges[-1] - z0) * np.geomspace(1e-7, 1.0, _SCAN))
+    # up to the level of F̄_U = e^-60 (the table may reach further, extended for best-of-n)
+    z1 = float(table.z_of(level_for_log_mass(table, np.array([-S_HIGH]))[0]))
+    ustar = table.u_of(z0 + (z1 - z0) * np.geomspace(1e-7, 1.0, _SCAN))
     ell = np.zeros(_SCAN)
     for _ in range(80):
         m = moments(np.exp(ell), ustar)
@@ -238,7 +240,8 @@ def _continuous(model, eps, c, _probabilities):
     m, kl, ok = _newton(moments, eps, c, ell, ustar)
     if not np.all(ok):
         bad = ~ok
-        m_bad, kl_bad = _nested(moments, eps[bad], c, float(table.z_of(u_cap)), float(table.edges[-1]), table,
+        z_far = float(table.z_of(level_for_log_mass(table, np.array([-S_HIGH]))[0]))
+        m_bad, kl_bad = _nested(moments, eps[bad], c, float(table.z_of(u_cap)), z_far, table,
                                 ell[bad])
         kl[bad] = kl_bad
         for key in ("dU", "dV"):

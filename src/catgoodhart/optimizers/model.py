@@ -105,23 +105,22 @@ class ProxyModel:
         for region in self.regions:
             if region.law is None:
                 continue
-            law = region.law if region.constant else region.law(_convolution._probe(region, self.v_center))
-            radii.append(law.mgf_radius)
+            radii.append(self._law_of(region).mgf_radius)
         if any(r is None for r in radii):
             raise ValueError(f"{self!r}: a law's moment generating function radius is unknown")
         return min(radii)
 
     @functools.cached_property
     def upper_end(self):
-        """sup of U's support."""
-        top = self.V.support[1]
-        for region in self.regions:
-            if region.atom is not None:
-                return math.inf if math.isinf(top) else top + region.atom
-            law = region.law if region.constant else region.law(_convolution._probe(region, self.v_center))
-            if math.isinf(law.support[1]) or math.isinf(top):
-                return math.inf
-        return top + max(r.law.support[1] if r.constant else math.inf for r in self.regions)
+        """sup of U's support (V's upper end plus the highest upper end of X; the laws of a
+        dependent X are probed at the centre of each interval)."""
+        tops = [region.atom if region.atom is not None else self._law_of(region).support[1]
+                for region in self.regions]
+        return self.V.support[1] + max(tops)
+
+    def _law_of(self, region):
+        """The law of X on an interval of v (probed at its centre when it depends on v)."""
+        return region.law if region.constant else region.law(_convolution._probe(region, self.v_center))
 
 
 class _Pool(ProxyModel):
