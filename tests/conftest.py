@@ -46,3 +46,18 @@ def load_reference_script(name):
     with mpmath.workdps(mpmath.mp.dps):
         spec.loader.exec_module(module)
     return module
+
+
+def usage_error(capsys, argv):
+    """Run the command line on argv expecting argparse's own error: exit code 2 and one line
+    on stderr, which is returned."""
+    import pytest
+
+    from catgoodhart.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "error:" in err, err
+    return err

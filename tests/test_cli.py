@@ -11,6 +11,7 @@ import pytest
 from catgoodhart import __version__, _files, _validation
 from catgoodhart import distributions as D
 from catgoodhart.cli import main
+from conftest import usage_error as _usage_error
 
 
 def test_version_through_the_entry_point():
@@ -61,16 +62,6 @@ def test_bad_spec_is_one_line_and_exit_2(capsys, spec, message):
     err = capsys.readouterr().err
     assert message in err
     assert err.count("\n") == 1
-
-
-def _usage_error(capsys, argv):
-    """argparse's own errors: exit code 2 and one line on stderr."""
-    with pytest.raises(SystemExit) as info:
-        main(argv)
-    assert info.value.code == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "error:" in err, err
-    return err
 
 
 def _one_line_exit_2(capsys, argv):

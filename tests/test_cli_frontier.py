@@ -13,6 +13,7 @@ from catgoodhart import distributions as D
 from catgoodhart.cli import main
 from catgoodhart.optimizers import ProxyModel, frontier
 from catgoodhart.optimizers.frontier import DEFAULT_METHODS, METHODS
+from conftest import usage_error as _usage_error
 
 NORMAL = ["frontier", "--error", "normal", "--utility", "normal"]
 GRID = ["--kl", "1e-3", "3", "5"]  # small, and reachable by every default method on Normal + Normal
@@ -24,16 +25,6 @@ def _one_line_exit_2(capsys, argv):
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and err.startswith("catgoodhart frontier: error:"), err
     assert "Traceback" not in err
-    return err
-
-
-def _usage_error(capsys, argv):
-    """argparse's own errors: exit code 2 and one line on stderr."""
-    with pytest.raises(SystemExit) as info:
-        main(argv)
-    assert info.value.code == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "error:" in err, err
     return err
 
 
