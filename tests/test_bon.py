@@ -311,6 +311,7 @@ def test_monte_carlo_dependent_footnote():
     _mc_best_of_n(draw, r)
 
 
+@pytest.mark.slow  # the swapped model's tail table takes minutes: U's hazard far in V's t tails
 def test_swapped_roles_add_up_heavy():
     """E_bon[X] + E_bon[V] = E_bon[U] for a Student t error too (X and V independent)."""
     r = bon_utility(X_HEAVY, V_HEAVY, MC_NS)

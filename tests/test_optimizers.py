@@ -847,6 +847,127 @@ class TestPool:
             close(r.probabilities, [1.0], EXACT)
 
 
+def large_pool(size, seed=7):
+    """Proxy = Student-t(3) error + normal utility, ``size`` responses with uneven weights: enough
+    distinct values that the pool's sums go through blocks (more than _pool._DIRECT per range)."""
+    x = D.StudentT(nu=3.0).sample(size, seed=seed)
+    v = D.Normal().sample(size, seed=seed + 1)
+    w = 0.5 + np.random.default_rng(seed).random(size)
+    return x + v, v, w
+
+
+def small_expm1_minus_x(x):
+    """e^x - 1 - x = Σ_{r >= 2} x^r / r! (terms to r = 24: below 1e-30 relative for |x| <= 1/2)."""
+    term = x * x / 2.0
+    total = np.zeros_like(x)
+    for r in range(3, 26):
+        total += term
+        term = term * x / r
+    return total
+
+
+def mp_softmax(u, p, v, lam):
+    """(KL, E_π[U], E_π[V]) of π ∝ P e^{λu}, 40-digit mpmath."""
+    with mp.workdps(40):
+        top = max(u)
+        w = [mp.mpf(pj) * mp.exp(mp.mpf(lam) * (mp.mpf(uj) - top)) for pj, uj in zip(p, u, strict=True)]
+        z, total = mp.fsum(w), mp.fsum(mp.mpf(pj) for pj in p)
+        mean_u = mp.fsum(wj * mp.mpf(uj) for wj, uj in zip(w, u, strict=True)) / z
+        mean_v = mp.fsum(wj * mp.mpf(vj) for wj, vj in zip(w, v, strict=True)) / z
+        kl = mp.mpf(lam) * (mean_u - top) - mp.log(z / total)
+        return float(kl), float(mean_u), float(mean_v)
+
+
+def mp_best_of_n(p, v, n):
+    """(KL, E_π[V]) of best-of-n on distinct values with masses p (ascending), 40-digit mpmath."""
+    with mp.workdps(40):
+        ps = [mp.mpf(pj) for pj in p]
+        total = mp.fsum(ps)
+        cdf = [mp.mpf(0)]
+        for pj in ps:
+            cdf.append(cdf[-1] + pj / total)
+        q = [cdf[j + 1] ** n - cdf[j] ** n for j in range(len(ps))]
+        kl = mp.fsum(qj * mp.log(qj * total / pj) for qj, pj in zip(q, ps, strict=True) if qj > 0)
+        return float(kl), float(mp.fsum(qj * mp.mpf(vj) for qj, vj in zip(q, v, strict=True)))
+
+
+class TestLargePool:
+    """Pools with thousands of distinct values, where sums run over blocks of values (Taylor
+    series about each block's midpoint) and best-of-n is solved for a KL by Newton's method."""
+
+    def test_tilt_sums_against_term_by_term(self):
+        from catgoodhart.optimizers import _pool
+
+        u, v, w = large_pool(20_000)
+        m = ProxyModel.from_pool(u, v, weights=w)
+        sums = _pool.TiltSums(m.values, m.mass, m.values, m.group_utility)
+        rng = np.random.default_rng(3)
+        k = 40
+        lam = np.concatenate([[0.0, 1e-9, 1e-4], np.geomspace(1e-3, 1e3, k - 3)])
+        hi = rng.integers(_pool._DIRECT + 1, m.values.size + 1, k)
+        ref = m.values[hi - 1] - rng.random(k)
+        got = sums(lam, ref, np.zeros(k, dtype=np.int64), hi)
+        # the reference: each term in doubles, summed exactly (math.fsum). The blocks' moments are
+        # sums of up to N terms, each off by an ulp: N·eps of the sum of |terms| bounds the gap
+        bound = m.values.size * np.finfo(float).eps
+        for i in range(k):
+            b, p = m.values[:hi[i]], m.mass[:hi[i]]
+            d = b - ref[i]
+            e = np.exp(lam[i] * d)
+            x = lam[i] * d
+            rows = [p * e, p * e * d, p * e * b, p * e * m.group_utility[:hi[i]],
+                    p * np.where(np.abs(x) > 0.5, np.expm1(x) - x, small_expm1_minus_x(x)),
+                    p * np.expm1(x) * d]
+            for j, row in enumerate(rows):
+                assert abs(got[i, j] - math.fsum(row)) <= bound * math.fsum(np.abs(row)) + 1e-300, (i, j)
+
+    @pytest.mark.parametrize("lam", [1e-9, 1e-5, 1e-3, 0.03, 0.3, 30.0])
+    def test_kl_tilt_against_mpmath(self, lam):
+        u, v, w = large_pool(3000)
+        m = ProxyModel.from_pool(u, v, weights=w)
+        kl, mean_u, mean_v = mp_softmax(m.values, m.mass, m.group_utility, lam)
+        r = kl_tilt(m, beta=1.0 / lam, probabilities=False)
+        # as λ -> 0 KL = λ²Var/2 is kept in its digits (no E[b - c] = 0 to cancel): 1e-10 relative
+        close(r.kl, kl, 1e-10, 0.0)
+        close(r.mean_proxy, mean_u, EXACT, 1e-14)
+        close(r.mean_utility, mean_v, EXACT, 1e-14)
+
+    @pytest.mark.parametrize("n", [1.001, 3.0, 700.0, 40000.0])
+    def test_best_of_n_against_mpmath(self, n):
+        u, v, w = large_pool(3000)
+        m = ProxyModel.from_pool(u, v, weights=w)
+        kl, mean_v = mp_best_of_n(m.mass, m.group_utility, n)
+        r = best_of_n(m, n=n, probabilities=False)
+        # KL as Σ (q log(q/P) - q + P), terms >= 0: relative accuracy also as n -> 1
+        close(r.kl, kl, 1e-10, 0.0)
+        close(r.mean_utility, mean_v, 1e-12, 1e-14)
+
+    def test_best_of_n_at_kl(self):
+        u, v, w = large_pool(20_000)
+        m = ProxyModel.from_pool(u, v, weights=w)
+        target = np.geomspace(1e-4, 9.0, 25)
+        r = best_of_n(m, kl=target, probabilities=False)
+        close(r.kl, target, 1e-11, 0.0)
+        again = best_of_n(m, n=r.strength, probabilities=False)
+        close(again.mean_utility, r.mean_utility, EXACT)
+        # a continuous proxy: the closed form n with log n - (n - 1)/n = kl
+        c = best_of_n(normal_model(), kl=np.array([0.01, 1.0, 20.0]))
+        close(np.log(c.strength) - 1 + 1 / c.strength, [0.01, 1.0, 20.0], 1e-14)
+        with pytest.raises(ValueError, match="exactly one of"):
+            best_of_n(m, n=2.0, kl=1.0)
+
+    @pytest.mark.parametrize("share", [0.02, 0.5, 0.97])
+    def test_capped_odds_against_nested_brent(self, share):
+        u, v, w = large_pool(5000)
+        p = w / w.sum()
+        cap = 20.0
+        most = kl_of(hand_top_fraction(u, p, 1 / cap), p)
+        r = capped_odds(ProxyModel.from_pool(u, v, weights=w), kl=share * most, cap=cap)
+        close(r.kl, share * most, 1e-10)
+        close(r.probabilities, capped_pool_reference(u, p, cap, share * most), 1e-9, 1e-15)
+        check_pool_policy(r, u, v, p, odds=False)
+
+
 # ======================================================================================
 # 3. Monte Carlo on a heavy-tailed error: X ~ Student-t(3), V ~ N(0, 1)
 # ======================================================================================

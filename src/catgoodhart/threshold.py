@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from catgoodhart import _validation
-from catgoodhart._logquad import log_integral_exp
+from catgoodhart._quadrature import log_moments
 from catgoodhart._results import Result
 from catgoodhart.distributions._base import Distribution, _quiet, _scalar
 from catgoodhart.distributions._special import log1pmx
@@ -233,19 +233,19 @@ class ThresholdDistribution(Distribution):
         """E_P[X²] - E_P[X]², the second moments of both pieces by log-space quadrature."""
         if not math.isfinite(self._mean_value) or not self.base.gamma < 0.5:
             return math.inf if self.base.gamma >= 0.5 or math.isinf(self._mean_value) else math.nan
-        c = self._mean_value
+        c, t = self._mean_value, self.t
         lo, hi = self.base.support
         width = math.sqrt(self.base.var)
-        total = 0.0
-        for a, b in ((lo, self.t), (self.t, hi)):
-            for sign in (-1.0, 1.0):  # ∫ (x - c)² dP split at c, so each integrand is unimodal
-                a2, b2 = (max(a, c), b) if sign > 0 else (a, min(b, c))
-                if a2 < b2:
-                    total += math.exp(log_integral_exp(
-                        lambda x: float(self.logpdf(x)) + 2 * math.log(abs(x - c)) if x != c else -math.inf,
-                        a2, b2, x0=0.5 * (a2 + b2) if math.isfinite(b2 - a2) else c + sign * width,
-                        width=width))
-        return total
+        # ∫ (x - c)² dP on (lo, t) and (t, hi), each split at c so that each integrand is unimodal
+        a = np.array([lo, max(lo, c), t, max(t, c)])
+        b = np.array([min(t, c), t, min(hi, c), hi])
+        center = np.where(np.isfinite(b - a), 0.5 * (a + b), c + np.array([-1.0, 1.0, -1.0, 1.0]) * width)
+
+        def g(x, i):
+            return self.logpdf(x) + 2 * np.log(np.abs(x - c))
+
+        log_m, _ = log_moments(g, None, 0, a, b, center[None], width, strict=True)
+        return float(np.exp(log_m).sum())
 
     def _partial_mean(self, x):
         """E_P[X; X > x] from the base's partial means: above t scaled by p/F̄(t); below t the
@@ -268,9 +268,10 @@ class ThresholdDistribution(Distribution):
 
     def _cgf(self, s):
         lo, hi = self.base.support
-        pieces = [log_integral_exp(lambda x: float(self.logpdf(x)), a, b, x0=0.5 * (a + b)
-                                   if math.isfinite(b - a) else self.t, width=1.0, slope=s)
-                  for a, b in ((lo, self.t), (self.t, hi))]
+        a, b = np.array([lo, self.t]), np.array([self.t, hi])
+        center = np.where(np.isfinite(b - a), 0.5 * (a + b), self.t)
+        pieces, _ = log_moments(lambda x, i: self.logpdf(x) + s * x, None, 0, a, b, center[None], 1.0,
+                                strict=True)
         return float(np.logaddexp(*pieces))
 
     def sample(self, n, *, seed=None):

@@ -13,14 +13,13 @@ Hooks return ``inf`` where a moment diverges to +inf and ``nan`` where it is und
 
 import dataclasses
 import functools
-import itertools
 import math
 from typing import ClassVar
 
 import numpy as np
 
 from catgoodhart import _random, _validation
-from catgoodhart._logquad import log_integral_exp
+from catgoodhart._quadrature import log_moments
 from catgoodhart.distributions._special import log_expm1mx, log_x_expm1
 
 REAL = {}
@@ -118,11 +117,9 @@ class Distribution:
         if u == 0:
             return 0.0, 0.0, 0.0
         if abs(u) * spread >= 1.0 or not math.isfinite(var):
-            k = self._cgf_by_quadrature(u)
-            prime = self._tilted_mean_by_quadrature(u)
+            k, prime = self._tilt_by_quadrature(u)
             return k / u - mu, prime - mu, u * prime - k
-        log_a = self._log_centred_integral(log_expm1mx, u, mu, spread)
-        log_t = self._log_centred_integral(log_x_expm1, u, mu, spread)
+        log_a, log_t = self._log_centred_integrals(u, mu, spread)
         log1p_a = math.log1p(math.exp(log_a)) if log_a < 0 else log_a + math.log1p(math.exp(-log_a))
         # excess and gain in logs, so that they survive where A and T underflow (u ~ 1e-200)
         log_log1p_a = (log_a + math.log1p(-0.5 * math.exp(log_a)) if log_a < -20.0
@@ -132,80 +129,70 @@ class Distribution:
         return (sign * math.exp(log_log1p_a - log_u), sign * math.exp(log_t - log1p_a - log_u),
                 ratio - log1p_a)
 
-    def _log_centred_integral(self, log_h, u, mu, spread):
-        """log ∫ f(z) h(u(z - μ)) dz for h >= 0 with h(0) = 0, on pieces split at μ and at the
-        kinks (each piece unimodal); over v = log z where Z > 0, as in ``_cgf_by_quadrature``."""
+    def _log_centred_integrals(self, u, mu, spread):
+        """(log A, log T): log ∫ f(z) h(u(z - μ)) dz for h(y) = ψ(y) and h(y) = y(e^y - 1), both
+        >= 0 with h(0) = 0, on pieces split at μ and at the kinks, all one log-space quadrature;
+        over v = log z where Z > 0, as in ``_tilt_by_quadrature``."""
         lo, hi = self._support
-        edges = sorted({lo, hi, mu, *(k for k in self._kinks() if lo < k < hi)})
-        total = -math.inf
-        for a, b in itertools.pairwise(edges):
-            if lo >= 0:
-                def g(v):
-                    z = math.exp(v)
-                    if z <= 0:
-                        return -math.inf
-                    return float(self._logpdf(np.float64(z))) + v + log_h(u * (z - mu))
+        edges = np.array(sorted({lo, hi, mu, *(k for k in self._kinks() if lo < k < hi)}))
+        n = edges.size - 1
 
-                va = math.log(a) if a > 0 else -math.inf
-                vb = math.log(b) if b < math.inf else math.inf
-                x0 = 0.5 * (va + vb) if math.isfinite(va) and math.isfinite(vb) else (
-                    vb - 1.0 if math.isfinite(vb) else va + 1.0)
-                piece = log_integral_exp(g, va, vb, x0=x0, width=1.0)
-            else:
-                def g(z):
-                    return float(self._logpdf(np.float64(z))) + log_h(u * (z - mu))
+        def log_h(y, i):  # problems i < n integrate ψ, the others y(e^y - 1)
+            return np.where(i < n, log_expm1mx(y), log_x_expm1(y))
 
-                x0 = 0.5 * (a + b) if math.isfinite(a) and math.isfinite(b) else (
-                    b - spread if math.isfinite(b) else a + spread)
-                piece = log_integral_exp(g, a, b, x0=x0, width=min(spread, b - a))
-            total = float(np.logaddexp(total, piece))
-        return total
+        if lo >= 0:
+            def g(v, i):
+                z = np.exp(v)
+                return np.where(z > 0, self._logpdf(z) + v + log_h(u * (z - mu), i), -np.inf)
+
+            with np.errstate(divide="ignore"):
+                edges = np.log(edges)
+            scale = 1.0
+        else:
+            def g(z, i):
+                return self._logpdf(z) + log_h(u * (z - mu), i)
+
+            scale = spread
+        a, b = edges[:-1], edges[1:]
+        center = np.where(np.isfinite(a), np.where(np.isfinite(b), 0.5 * (a + b), a + scale), b - scale)
+        log_mass, _ = log_moments(g, None, 0, np.tile(a, 2), np.tile(b, 2), np.tile(center, 2)[None],
+                                  scale, strict=True)
+        return float(np.logaddexp.reduce(log_mass[:n])), float(np.logaddexp.reduce(log_mass[n:]))
 
     def _cgf_by_quadrature(self, s):
-        """K_Z(s) = log ∫ exp(log f(z) + s z) dz for one s inside the domain of convergence,
-        by log-space quadrature; over u = log z when Z > 0, where a density that is infinite
-        at 0 (Weibull shape < 1, Burr XII c < 1) becomes the smooth exp(log f(e^u) + u)."""
+        """K_Z(s) = log ∫ exp(log f(z) + s z) dz for one s inside the domain of convergence, by
+        log-space quadrature (``_tilt_by_quadrature``)."""
+        return self._tilt_by_quadrature(s, mean=False)[0]
+
+    def _tilt_by_quadrature(self, s, mean=True):
+        """(K_Z(s), K_Z'(s)): K = log ∫ exp(log f(z) + s z) dz and K' = E[Z e^{sZ}] / E[e^{sZ}],
+        the mean of z under that weight (nan without ``mean``), by log-space quadrature; over
+        u = log z when Z > 0, where a density that is infinite at 0 (Weibull shape < 1, Burr XII
+        c < 1) becomes the smooth exp(log f(e^u) + u)."""
         lo, hi = self._support
         center = float(self._ppf(0.5))
-        width = min(1.0, 1.0 / abs(s * center)) if lo >= 0 else min(1.0, 1.0 / abs(s))
         if lo >= 0:
-            def g(u):  # z f(z) -> 0 as z -> 0 for any density, also where e^u underflows
-                z = math.exp(u)
-                return float(self._logpdf(np.float64(z))) + u if z > 0 else -math.inf
+            def g(u, i):  # z f(z) -> 0 as z -> 0 for any density, also where e^u underflows
+                z = np.exp(u)
+                return np.where(z > 0, self._logpdf(z) + u + s * z, -np.inf)
 
-            return log_integral_exp(g, math.log(lo) if lo > 0 else -math.inf, math.log(hi),
-                                    x0=math.log(center), width=width, slope=s, exp_slope=True)
-        return log_integral_exp(lambda z: float(self._logpdf(np.float64(z))),
-                                lo, hi, x0=center, width=width, slope=s)
+            def fns(u, i):
+                return np.exp(u)[None]
 
-    def _tilted_mean_by_quadrature(self, s):
-        """K_Z'(s) = E[Z e^{sZ}] / E[e^{sZ}], the mean of the tilted law: log-space quadrature
-        of the positive and negative parts (over u = log z when Z > 0)."""
-        lo, hi = self._support
-        center = float(self._ppf(0.5))
-        k = self._cgf_by_quadrature(s)
-        if lo >= 0:
-            def g(u):
-                z = math.exp(u)
-                return float(self._logpdf(np.float64(z))) + 2 * u if z > 0 else -math.inf
+            scale = min(1.0, 1.0 / abs(s * center))
+            with np.errstate(divide="ignore"):
+                lo, hi, center = np.log([lo, hi, center])
+        else:
+            def g(z, i):
+                return self._logpdf(z) + s * z
 
-            width = min(1.0, 1.0 / abs(s * center)) if s else 1.0
-            log_m = log_integral_exp(g, math.log(lo) if lo > 0 else -math.inf, math.log(hi),
-                                     x0=math.log(center), width=width, slope=s, exp_slope=True)
-            return math.exp(log_m - k)
-        width = min(1.0, 1.0 / abs(s)) if s else 1.0
-        parts = []
-        for a, b, sign in ((max(lo, 0.0), hi, 1.0), (lo, min(hi, 0.0), -1.0)):
-            if a >= b:
-                parts.append(0.0)
-                continue
-            log_m = log_integral_exp(
-                lambda z, sign=sign: float(self._logpdf(np.float64(z))) + math.log(sign * z)
-                if z != 0 else -math.inf,
-                a, b, x0=center if a < center < b else (a + sign * width if sign > 0 else b - width),
-                width=width, slope=s)
-            parts.append(math.exp(log_m - k))
-        return parts[0] - parts[1]
+            def fns(z, i):
+                return z[None]
+
+            scale = min(1.0, 1.0 / abs(s))
+        log_mass, means = log_moments(g, fns, int(mean), np.array([lo]), np.array([hi]),
+                                      np.array([[center]]), scale, strict=True)
+        return float(log_mass[0]), float(means[0, 0]) if mean else math.nan
 
     # ----- survival and distribution functions in mpmath --------------------------------
     #: families with textbook forms define ``_mp_sf(mp, z)`` and ``_mp_cdf(mp, z)`` of the standard
@@ -381,25 +368,29 @@ class Distribution:
         upper = inside & (log_cdf >= -math.log(2.0)) & math.isfinite(mu)
         if np.any(upper):
             out[upper] = (mu - self._partial_mean(z[upper])) / np.exp(log_cdf[upper])
-        for index in map(tuple, np.argwhere(inside & ~upper)):
-            out[index] = self._cond_mean_lower_by_quadrature(float(z[index]), float(log_cdf[index]))
+        lower = inside & ~upper
+        if np.any(lower):
+            out[lower] = self._cond_mean_lower_by_quadrature(z[lower], log_cdf[lower])
         return out
 
     def _cond_mean_lower_by_quadrature(self, z, log_cdf):
-        """(∫_lo^z x f(x) dx) / F(z), the positive and negative parts of x f(x) each by
-        log-space quadrature, so that both keep their digits far in the lower tail."""
+        """(∫_lo^z x f(x) dx) / F(z) for an array z, the positive and negative parts of x f(x)
+        each by log-space quadrature (all in one), so that both keep their digits far in the
+        lower tail."""
         lo = self._support[0]
         width = float(self._isf(0.25) - self._ppf(0.25))
-        total = 0.0
-        for a, b, sign in ((max(lo, 0.0), z, 1.0), (lo, min(z, 0.0), -1.0)):
-            if not a < b:
-                continue
-            x0 = 0.5 * (a + b) if math.isfinite(a) else b - width
-            log_m = log_integral_exp(
-                lambda x: float(self._logpdf(np.float64(x))) + math.log(abs(x)) if x != 0 else -math.inf,
-                a, b, x0=x0, width=min(width, b - a) if math.isfinite(a) else width)
-            total += sign * math.exp(log_m - log_cdf)
-        return total
+        z = np.asarray(z, dtype=float)
+        a = np.concatenate([np.full(z.shape, max(lo, 0.0)), np.full(z.shape, lo)])  # x > 0, then x < 0
+        b = np.concatenate([z, np.minimum(z, 0.0)])
+        center = np.where(np.isfinite(a), 0.5 * (a + b), b - width)
+
+        def g(x, i):
+            return self._logpdf(x) + np.log(np.abs(x))
+
+        log_m, _ = log_moments(g, None, 0, a, b, center[None], width, strict=True)
+        with np.errstate(over="ignore", invalid="ignore"):
+            parts = np.exp(log_m - np.tile(log_cdf, 2))
+        return parts[:z.size] - parts[z.size:]
 
     @_quiet
     def cgf(self, s):

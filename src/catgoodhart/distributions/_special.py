@@ -118,25 +118,22 @@ def xexpm1mexpm1(x):
 
 
 def log_expm1mx(y):
-    """log ψ(y) = log(e^y - 1 - y) for a scalar y (-inf at 0), finite where e^y overflows."""
-    if y >= 0.5:
-        return y + math.log1p(-(1.0 + y) * math.exp(-y))
-    if y > -0.5:
-        if y == 0:
-            return -math.inf
-        # ψ(y) = (y²/2) Σ_{k>=0} 2 y^k/(k + 2)!, in logs so that tiny y does not underflow
-        term, total = 1.0, 1.0
-        for k in range(1, 21):
-            term *= y / (k + 2)
-            total += term
-        return 2.0 * math.log(abs(y)) - math.log(2.0) + math.log(total)
-    return math.log(math.expm1(y) - y)
+    """log ψ(y) = log(e^y - 1 - y) (-inf at 0), finite where e^y overflows."""
+    y = np.asarray(y, dtype=float)
+    # ψ(y) = (y²/2) Σ_{k>=0} 2 y^k/(k + 2)! for |y| < 1/2, in logs so that tiny y does not underflow
+    ys = np.where(np.abs(y) < 0.5, y, 0.0)
+    term, total = np.ones(y.shape), np.ones(y.shape)
+    for k in range(1, 21):
+        term = term * ys / (k + 2)
+        total = total + term
+    with np.errstate(all="ignore"):
+        return np.where(y >= 0.5, y + np.log1p(-(1.0 + y) * np.exp(-y)),
+                        np.where(y > -0.5, 2.0 * np.log(np.abs(y)) - math.log(2.0) + np.log(total),
+                                 np.log(np.expm1(y) - y)))
 
 
 def log_x_expm1(y):
-    """log(y (e^y - 1)) for a scalar y (-inf at 0), finite where e^y overflows."""
-    if y == 0:
-        return -math.inf
-    if y > 0:
-        return math.log(y) + y + math.log(-math.expm1(-y))
-    return math.log(-y) + math.log(-math.expm1(y))
+    """log(y (e^y - 1)) (-inf at 0), finite where e^y overflows."""
+    y = np.asarray(y, dtype=float)
+    with np.errstate(all="ignore"):
+        return np.log(np.abs(y)) + np.where(y > 0, y + np.log(-np.expm1(-y)), np.log(-np.expm1(y)))

@@ -525,9 +525,9 @@ class Frechet(_HeavyRight):
             near = np.where(deep, math.nan, special.gamma(a) * special.gammaincc(a, np.where(deep, 1.0, w))
                             * np.exp(np.where(deep, 0.0, w))) if a > 0 else np.full(z.shape, math.nan)
         out = np.where(z <= 0, math.nan, np.where(deep, frac, near))
-        if a <= 0:
-            for index in map(tuple, np.argwhere((z > 0) & ~deep)):
-                out[index] = self._cond_mean_lower_by_quadrature(float(z[index]), float(-w[index]))
+        quad = (z > 0) & ~deep
+        if a <= 0 and np.any(quad):
+            out[quad] = self._cond_mean_lower_by_quadrature(z[quad], -w[quad])
         return out
 
     def _mp_sf(self, mp, z):

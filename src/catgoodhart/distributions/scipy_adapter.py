@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from catgoodhart import _validation
-from catgoodhart._logquad import log_integral_exp
+from catgoodhart._quadrature import log_moments
 from catgoodhart.distributions._base import Distribution
 
 
@@ -116,20 +116,20 @@ class ScipyDistribution(Distribution):
         lo, hi = self._support
         mean, median, width = (float(v) for v in (self.frozen.mean(), self.frozen.median(),
                                                      self.frozen.std()))
-        out = np.empty(z.shape)
-        for index, zi in np.ndenumerate(z):
-            if zi >= hi:
-                out[index] = 0.0
-            elif zi <= lo:
-                out[index] = mean
-            elif zi < median and math.isfinite(mean):
-                log_lower = log_integral_exp(lambda u: float(self.frozen.logcdf(u)), lo, zi,
-                                             x0=zi, width=width)
-                out[index] = mean - (zi * float(self.frozen.cdf(zi)) - math.exp(log_lower))
-            else:
-                log_upper = log_integral_exp(lambda u: float(self.frozen.logsf(u)), zi, hi,
-                                             x0=zi, width=width)
-                out[index] = zi * float(self.frozen.sf(zi)) + math.exp(log_upper)
+        out = np.where(z >= hi, 0.0, mean)
+        inside = (z > lo) & (z < hi)
+        lower = inside & (z < median) & math.isfinite(mean)
+        upper = inside & ~lower
+        if np.any(lower):
+            x = z[lower]
+            log_lower, _ = log_moments(lambda u, i: self.frozen.logcdf(u), None, 0, np.full(x.shape, lo), x,
+                                       x[None], width, strict=True)
+            out[lower] = mean - (x * self.frozen.cdf(x) - np.exp(log_lower))
+        if np.any(upper):
+            x = z[upper]
+            log_upper, _ = log_moments(lambda u, i: self.frozen.logsf(u), None, 0, x, np.full(x.shape, hi),
+                                       x[None], width, strict=True)
+            out[upper] = x * self.frozen.sf(x) + np.exp(log_upper)
         return out
 
     def sample(self, n, *, seed=None):

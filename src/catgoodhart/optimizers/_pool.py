@@ -1,58 +1,225 @@
 """Sums over a pool's distinct proxy values for many strengths at once (numba, parallel over
 the strengths): the softmax family π_j ∝ P_j e^{λ b_j} (tilts of the proxy or of a bounded
-transform of it) and best-of-n's q_j = F_j^n - F_{j-1}^n, each with the derivative of its KL.
+transform of it, also over a range of values, for the capped tilt) from Taylor series over
+blocks of values, and best-of-n's q_j = F_j^n - F_{j-1}^n term by term, with dKL/dn.
 """
 
 import math
+import weakref
 
 import numpy as np
 from numba import njit, prange
 
+#: Taylor terms kept per block: blocks are 1/(4λ) wide, |λ(b - center)| <= 1/8, and the first
+#: term dropped is below (1/8)^11/11! < 3e-18 of the block's sum
+_ORDER = 10
+#: index ranges shorter than this are summed term by term
+_DIRECT = 2048
+#: nats: values whose term is below e^-SKIP of the top value's are left out of a full sum
+SKIP = 45.0
+#: the finest level of blocks: 2^60 cells across the values' span
+_DEEPEST = 60
+
+
+class TiltSums:
+    """S(λ, c, lo, hi) = Σ_{lo <= j < hi} P_j e^{λ(b_j - c)} (1, d, u_j, v_j), d = b_j - c, then
+    Σ P_j (e^{λd} - 1 - λd) and Σ P_j (e^{λd} - 1) d (the first two less their low-order terms,
+    which keeps their digits as λ -> 0), over a pool's values b_j (ascending) with masses P_j,
+    proxies u_j and utilities v_j, for many (λ, c, lo, hi) at once.
+
+    Values are grouped in blocks of width w = span·2^-ℓ with λw <= 1/4, and each block's terms
+    come from its moments Σ P_j (b_j - m)^r (times 1, u_j, v_j) about its midpoint m:
+    e^{λ(b - c)} = e^{λ(m - c)} Σ_r λ^r (b - m)^r / r!, truncated after ``_ORDER`` terms. A query
+    costs one term per block instead of one per value; a block that ``hi`` cuts is taken from
+    the next finer level (the levels nest exactly: a value's block at level ℓ is its cell at
+    level 60 shifted right by 60 - ℓ bits), down to ``_DIRECT`` values summed term by term.
+    Each level is built once, on first use. A range may start lower than ``lo`` (whole blocks
+    are taken), never end beyond ``hi``.
+    """
+
+    def __init__(self, b, p, u, v):
+        self.b, self.p, self.u, self.v = (np.ascontiguousarray(a, dtype=float) for a in (b, p, u, v))
+        self.span = float(self.b[-1] - self.b[0]) or 1.0
+        self.top = float(self.b[-1])
+        self.mass = math.fsum(self.p)  # 1 but for rounding
+        self.mean = math.fsum(self.p * self.b) / self.mass
+        self._cells = np.minimum(np.floor((self.b - self.b[0]) / self.span * 2.0**_DEEPEST),
+                                 2.0**_DEEPEST - 1).astype(np.int64)
+        self._levels = {}
+
+    def __call__(self, lam, ref, lo, hi):
+        lam, ref = np.asarray(lam, dtype=float), np.asarray(ref, dtype=float)
+        lo, hi = np.asarray(lo, dtype=np.int64).copy(), np.asarray(hi, dtype=np.int64)
+        with np.errstate(divide="ignore"):
+            level = np.ceil(np.log2(np.maximum(4.0 * lam * self.span, 1.0))).astype(np.int64)
+        out = np.zeros((lam.size, 6))
+        rows = np.arange(lam.size)
+        while rows.size:
+            level[rows] = np.where((hi[rows] - lo[rows] <= _DIRECT) | (level[rows] > _DEEPEST), -1,
+                                   level[rows])
+            pending = np.full(lam.size, -1, dtype=np.int64)
+            for ell in np.unique(level[rows]):
+                pick = rows[level[rows] == ell]
+                starts, centers, moments = self._level(int(ell))
+                _block_sums(starts, centers, moments, self.b, self.p, self.u, self.v,
+                            lam[pick], ref[pick], lo[pick], hi[pick], out, pick, pending)
+            rows = np.flatnonzero(pending >= 0)  # the block cut by hi, one level finer
+            lo[rows] = pending[rows]
+            level[rows] += 1
+        return out
+
+    def _level(self, ell):
+        if ell < 0:
+            return np.zeros(1, dtype=np.int64), np.zeros(0), np.zeros((0, 3, _ORDER + 2))
+        if ell not in self._levels:
+            self._levels[ell] = _build_level(self.b, self.p, self.u, self.v, self._cells >> (_DEEPEST - ell),
+                                             self.b[0], self.span * 2.0**-ell)
+        return self._levels[ell]
+
+
+@njit(cache=True)
+def _build_level(b, p, u, v, cell, origin, width):
+    """Blocks of values in one cell [origin + k·width, origin + (k + 1)·width): their first index
+    (and the end), midpoints m and moments Σ P (b - m)^r for r <= ORDER + 1, Σ P u (b - m)^r and
+    Σ P v (b - m)^r for r <= ORDER."""
+    size = b.size
+    n_blocks = 1
+    for j in range(1, size):
+        if cell[j] != cell[j - 1]:
+            n_blocks += 1
+    starts = np.empty(n_blocks + 1, dtype=np.int64)
+    centers = np.empty(n_blocks)
+    moments = np.zeros((n_blocks, 3, _ORDER + 2))
+    k = -1
+    for j in range(size):
+        if j == 0 or cell[j] != cell[j - 1]:
+            k += 1
+            starts[k] = j
+            centers[k] = origin + (cell[j] + 0.5) * width
+        d = b[j] - centers[k]
+        power = p[j]
+        for r in range(_ORDER + 2):
+            moments[k, 0, r] += power
+            if r <= _ORDER:
+                moments[k, 1, r] += power * u[j]
+                moments[k, 2, r] += power * v[j]
+            power *= d
+    starts[n_blocks] = size
+    return starts, centers, moments
+
+
+@njit(cache=True)
+def _expm1_minus_x(x):
+    """e^x - 1 - x, by its series where expm1(x) - x would cancel."""
+    if abs(x) > 0.5:
+        return math.expm1(x) - x
+    term, total = x * x / 2.0, 0.0
+    for r in range(3, 20):
+        total += term
+        term *= x / r
+    return total
+
 
 @njit(cache=True, parallel=True)
-def softmax_moments(b, p, u, v, lam):
-    """For each λ: (KL, E_π[U], E_π[V], E_π[b], dKL/dλ = λ Var_π(b), log E[e^{λb}]) of
-    π_j ∝ P_j e^{λ b_j}. The exponent is taken about the mean of b where λ(max b - mean b) < 600
-    (then E[e^{λ(b - c)}] = 1 + O(λ²) and KL = λ(E_π b - c) - log E[e^{λ(b - c)}] keeps its
-    digits), about max b otherwise (no overflow)."""
-    m = lam.size
-    out = np.empty((m, 6))
-    top = b.max()
-    mean = 0.0
-    for j in range(b.size):
-        mean += p[j] * b[j]
-    for k in prange(m):
-        lk = lam[k]
-        c = mean if lk * (top - mean) < 600.0 else top
-        s0 = 0.0
-        s1 = 0.0
-        s2 = 0.0
-        su = 0.0
-        sv = 0.0
-        for j in range(b.size):
+def _block_sums(starts, centers, moments, b, p, u, v, lam, ref, lo, hi, out, rows, pending):
+    """Adds each query's sums over whole blocks to ``out``, and over the block cut by hi term by
+    term if it holds at most ``_DIRECT`` values; otherwise that block's first index goes to
+    ``pending`` for the next finer level."""
+    n_blocks = centers.size
+    for k in prange(lam.size):
+        lk, c = lam[k], ref[k]
+        coef = np.empty(_ORDER + 1)
+        coef[0] = 1.0
+        for r in range(1, _ORDER + 1):
+            coef[r] = coef[r - 1] * lk / r
+        s = np.zeros(6)
+        direct_from = lo[k]
+        if n_blocks > 0 and hi[k] > lo[k]:
+            first = np.searchsorted(starts, lo[k], side="right") - 1
+            last = np.searchsorted(starts, hi[k] - 1, side="right") - 1
+            whole_to = last if starts[last + 1] > hi[k] else last + 1  # block `last` is cut by hi
+            for blk in range(first, whole_to):
+                # with a = λ(b - m): Σ P e^a (b - m), Σ P e^a u, Σ P e^a v, Σ P (e^a - 1),
+                # Σ P (e^a - 1)(b - m), Σ P (e^a - 1 - a)
+                t = np.zeros(6)
+                for r in range(_ORDER + 1):
+                    t[0] += coef[r] * moments[blk, 0, r + 1]
+                    t[1] += coef[r] * moments[blk, 1, r]
+                    t[2] += coef[r] * moments[blk, 2, r]
+                    if r > 0:
+                        t[3] += coef[r] * moments[blk, 0, r]
+                        t[4] += coef[r] * moments[blk, 0, r + 1]
+                    if r > 1:
+                        t[5] += coef[r] * moments[blk, 0, r]
+                mass = moments[blk, 0, 0] + t[3]
+                delta = centers[blk] - c
+                growth = math.expm1(lk * delta)
+                e = 1.0 + growth
+                s[0] += e * mass
+                s[1] += e * (t[0] + delta * mass)
+                s[2] += e * t[1]
+                s[3] += e * t[2]
+                # e^{λd} - 1 - λd = g e^a + (e^a - 1 - a) + λδ(e^a - 1), g = e^{λδ} - 1 - λδ
+                s[4] += _expm1_minus_x(lk * delta) * mass + t[5] + lk * delta * t[3]
+                # (e^{λd} - 1) d = (e^{λδ} - 1) e^a d + (e^a - 1)(b - m) + δ(e^a - 1)
+                s[5] += growth * (t[0] + delta * mass) + t[4] + delta * t[3]
+            direct_from = max(starts[whole_to], lo[k]) if whole_to < n_blocks else hi[k]
+            if hi[k] - direct_from > _DIRECT:
+                pending[rows[k]] = direct_from
+                direct_from = hi[k]
+        for j in range(direct_from, hi[k]):
             d = b[j] - c
-            w = p[j] * math.exp(lk * d)
-            s0 += w
-            s1 += w * d
-            s2 += w * d * d
-            su += w * u[j]
-            sv += w * v[j]
-        e1 = s1 / s0
-        var = max(s2 / s0 - e1 * e1, 0.0)
-        log_z = math.log(s0)
-        out[k, 0] = max(lk * e1 - log_z, 0.0)
-        out[k, 1] = su / s0
-        out[k, 2] = sv / s0
-        out[k, 3] = c + e1
-        out[k, 4] = lk * var
-        out[k, 5] = lk * c + log_z
-    return out
+            growth = math.expm1(lk * d)
+            w = p[j] + p[j] * growth
+            s[0] += w
+            s[1] += w * d
+            s[2] += w * u[j]
+            s[3] += w * v[j]
+            s[4] += p[j] * _expm1_minus_x(lk * d)
+            s[5] += p[j] * growth * d
+        for i in range(6):
+            out[rows[k], i] += s[i]
+
+
+_SUMS = weakref.WeakKeyDictionary()
+
+
+def tilt_sums(model, key, score):
+    """The pool's ``TiltSums`` for b = score(values), kept with the model under ``key``."""
+    cache = _SUMS.setdefault(model, {})
+    if key not in cache:
+        cache[key] = TiltSums(score(model.values), model.mass, model.values, model.group_utility)
+    return cache[key]
+
+
+def softmax_moments(sums, lam):
+    """For each λ >= 0: (KL, E_π[U], E_π[V], log E[e^{λb}]) of π_j ∝ P_j e^{λ b_j}. The exponent
+    is taken about the mean of b where λ(max b - mean b) < 600 (then E[e^{λ(b - c)}] = 1 + O(λ²)
+    and KL = λ(E_π b - c) - log E[e^{λ(b - c)}] keeps its digits), about max b otherwise (no
+    overflow)."""
+    lam = np.asarray(lam, dtype=float)
+    ref = np.where(lam * (sums.top - sums.mean) < 600.0, sums.mean, sums.top)
+    about_mean = ref == sums.mean
+    # about max b, values with λ(max b - b_j) > SKIP - log P_top are left out: their total is
+    # below e^-SKIP of the top value's term (about the mean all count: the sums less their
+    # low-order terms do not fall with e^{λ(b - c)})
+    with np.errstate(divide="ignore"):
+        cut = sums.top - (SKIP - math.log(sums.p[-1])) / lam
+    lo = np.where(about_mean, 0, np.searchsorted(sums.b, cut, side="left"))
+    s = sums(lam, ref, lo, np.full(lam.size, sums.b.size))
+    # about the mean, E[e^{λd}] = 1 + E[e^{λd} - 1 - λd] and E[d e^{λd}] = E[d(e^{λd} - 1)]
+    # (d = b - c, E[d] = 0): both O(λ²) and O(λ) with their digits as λ -> 0
+    e1 = np.where(about_mean, s[:, 5], s[:, 1]) / s[:, 0]
+    with np.errstate(invalid="ignore"):
+        log_z = np.where(about_mean, np.log1p(s[:, 4] / sums.mass), np.log(s[:, 0] / sums.mass))
+    return np.stack([np.maximum(lam * e1 - log_z, 0.0), s[:, 2] / s[:, 0], s[:, 3] / s[:, 0],
+                     lam * ref + log_z], axis=1)
 
 
 @njit(cache=True, parallel=True)
-def best_of_n_moments(log_cdf, log_step, log_p, u, v, n):
+def best_of_n_moments(log_cdf, log_step, p, u, v, n):
     """For each n: (KL, E_π[U], E_π[V], dKL/dn, q at the top value / P there) of best-of-n on
-    distinct values u_j (ascending) with log F_j, log(F_{j-1}/F_j) and log P_j: q_j = F_j^n
+    distinct values u_j (ascending) with log F_j, log(F_{j-1}/F_j) and P_j: q_j = F_j^n
     (1 - (F_{j-1}/F_j)^n). Values where n log F_j < -745 (q_j underflows) are skipped, from the
     bottom up to the first that counts."""
     m = n.size
@@ -64,36 +231,45 @@ def best_of_n_moments(log_cdf, log_step, log_p, u, v, n):
         su = 0.0
         sv = 0.0
         dkl = 0.0
+        prev = 0.0
         for j in range(size - 1, -1, -1):
             a = nk * log_cdf[j]
             if a < -745.0:
+                kl += math.exp(log_cdf[j])  # the values left out: P_j (q_j log(q_j/P_j) - q_j = 0)
                 break
-            fj = math.exp(a)  # F_j^n
+            # F_j^n is the previous value's F_{j-1}^n, recomputed every 64 values against drift
+            fj = math.exp(a) if (size - 1 - j) % 64 == 0 else prev
             if log_step[j] == -math.inf:
                 q = fj
                 prev = 0.0
                 prev_log = 0.0
             else:
-                q = -fj * math.expm1(nk * log_step[j])
-                prev = fj * math.exp(nk * log_step[j])  # F_{j-1}^n
+                drop = math.expm1(nk * log_step[j])  # (F_{j-1}/F_j)^n - 1
+                q = -fj * drop
+                # F_{j-1}^n, from the drop where that does not cancel
+                prev = fj + fj * drop if drop > -0.5 else fj * math.exp(nk * log_step[j])
                 prev_log = log_cdf[j] + log_step[j]
             if q <= 0.0:
+                kl += p[j]
                 continue
-            log_ratio = math.log(q) - log_p[j]
-            kl += q * log_ratio
+            log_ratio = math.log(q / p[j])
+            # KL = Σ (q_j log(q_j/P_j) - q_j + P_j) (Σ q_j = Σ P_j = 1): terms >= 0, none cancels
+            # as n -> 1, where q_j -> P_j
+            kl += q * log_ratio - (q - p[j])
             su += q * u[j]
             sv += q * v[j]
-            dkl += (fj * log_cdf[j] - prev * prev_log) * log_ratio  # Σ dq_j/dn · log(q_j/P_j)
+            # Σ dq_j/dn · log(q_j/P_j), with d(F^n)/dn = F^n log F
+            dkl += (fj * log_cdf[j] - prev * prev_log) * log_ratio
         out[k, 0] = max(kl, 0.0)
         out[k, 1] = su
         out[k, 2] = sv
         out[k, 3] = dkl
-        out[k, 4] = -math.expm1(nk * log_step[size - 1]) * math.exp(nk * log_cdf[size - 1] - log_p[size - 1])
+        out[k, 4] = -math.expm1(nk * log_step[size - 1]) * math.exp(nk * log_cdf[size - 1]) / p[size - 1]
     return out
 
 
 def cdf_terms(model):
-    """(log F_j, log(F_{j-1}/F_j), log P_j) of a pool, with log F_j = log1p(-(mass above u_j))
+    """(log F_j, log(F_{j-1}/F_j), P_j) of a pool, with log F_j = log1p(-(mass above u_j))
     where that mass is small, so that F_j^n keeps its digits for large n."""
     p = model.mass
     above = np.concatenate([model.upper_mass[1:], [0.0]])
@@ -101,4 +277,4 @@ def cdf_terms(model):
     with np.errstate(divide="ignore", invalid="ignore"):
         log_cdf = np.where(above < 0.5, np.log1p(-above), np.log(cdf))
         log_step = np.log1p(-p / cdf)  # -inf at j = 1
-    return log_cdf, log_step, np.log(p)
+    return log_cdf, log_step, p

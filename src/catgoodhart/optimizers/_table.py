@@ -8,9 +8,10 @@ Z ∈ {1, V, U}, with T_Z(u) = E[Z; U >= u] = F̄_U(u) E[Z | U >= u] (integratio
 where a is a level below which F_U(a) < 1e-16 (the error r(a) E[|Z|; U < a] is of that order)
 and b a level above which the integrand is negligible. The tail functions log F̄_U, E[V | U >= u],
 E[X | U >= u] and log h_U come from ``_convolution`` (exact, ~1 ms a level); here they are sampled
-once per model at Chebyshev–Lobatto points of pieces of z = asinh((u - c)/s) and interpolated
+once per model at Chebyshev–Lobatto points of pieces of z = asinh((u - c)/s) (z = log((u - u0)/s)
+above a finite lower end u0 of U's support, where log h_U has a log singularity) and interpolated
 (Clenshaw), each piece split until its last two Chebyshev coefficients are below 1e-12 of the
-function's size. Integrals are done by ``_convolution.log_moments`` (adaptive Gauss–Legendre in
+function's size. Integrals are done by ``_quadrature.log_moments`` (adaptive Gauss–Legendre in
 log space) on the interpolant, so one model's table serves every optimizer and every strength.
 Levels outside the table, and pieces that do not converge (a log singularity at a bounded
 upper end), are evaluated directly.
@@ -24,7 +25,8 @@ import weakref
 import numpy as np
 from numba import njit
 
-from catgoodhart._convolution import _probe, log_moments
+from catgoodhart._convolution import _probe
+from catgoodhart._quadrature import log_moments
 
 K = 16  # Chebyshev–Lobatto points per piece
 _NODES = np.cos(np.pi * np.arange(K) / (K - 1))  # from +1 to -1
@@ -60,6 +62,15 @@ class TailTable:
         x_scale = float(law.isf(0.25) - law.ppf(0.25)) if law is not None else 0.0
         self.center = model.v_center + x_center
         self.scale = model.v_scale + x_scale
+        # a finite lower end u0 of an upper tail (independent laws both bounded below, one
+        # unbounded above): there the density may vanish like (u - u0)^k, log h_U has a log
+        # singularity, and the table uses z = log((u - u0)/s), in which log h_U is smooth;
+        # elsewhere z = asinh((u - c)/s)
+        self.origin = None
+        if model.kind == "independent":
+            origin = model.error.support[0] + model.utility.support[0]
+            top = model.error.support[1] + model.utility.support[1]
+            self.origin = float(origin) if math.isfinite(origin) and math.isinf(top) else None
         self.edges = np.empty(0)  # z edges of the pieces, ascending
         self.coef = np.empty((0, K, len(FUNCTIONS)))
         self.direct = np.empty(0, dtype=bool)
@@ -67,10 +78,24 @@ class TailTable:
 
     # ----- construction -------------------------------------------------------------------
     def u_of(self, z):
+        if self.origin is not None:
+            return self.origin + self.scale * np.exp(z)
         return self.center + self.scale * np.sinh(z)
 
     def z_of(self, u):
-        return np.arcsinh((np.asarray(u, dtype=float) - self.center) / self.scale)
+        u = np.asarray(u, dtype=float)
+        if self.origin is not None:
+            with np.errstate(divide="ignore", invalid="ignore"):  # -inf at u0, nan below
+                return np.log((u - self.origin) / self.scale)
+        return np.arcsinh((u - self.center) / self.scale)
+
+    def log_jacobian(self, z):
+        """log du/dz: log(s e^z), or log(s cosh z)."""
+        z = np.asarray(z, dtype=float)
+        if self.origin is not None:
+            return math.log(self.scale) + z
+        with np.errstate(over="ignore"):
+            return math.log(self.scale) + np.abs(z) + np.log1p(np.exp(-2.0 * np.abs(z))) - math.log(2.0)
 
     def _exact(self, u):
         """The functions at u from ``tail_terms``, 128 levels a call (its quadrature bounds the
@@ -88,7 +113,7 @@ class TailTable:
 
     def _lower_end(self):
         """A level a with F_U(a) <= P(V < a_V) + P(X < a_X) <= 2·LOW_MASS (a = a_V + a_X, with a_X
-        the lowest over the intervals of v)."""
+        the lowest over the intervals of v), or F_U(a) <= LOW_MASS above a finite lower end."""
         model = self.model
         lows = []
         for region in model.regions:
@@ -98,6 +123,11 @@ class TailTable:
                 law = region.law if region.constant else region.law(_probe(region, model.v_center))
                 lows.append(float(law.ppf(LOW_MASS)))
         a = float(model.V.ppf(LOW_MASS)) + min(lows)
+        if self.origin is not None:
+            # X >= x0 and V >= v0, independent: F_U(a) <= F_X(a - v0) F_V(a - x0) <= LOW_MASS
+            root = math.sqrt(LOW_MASS)
+            x0, v0 = model.error.support[0], model.utility.support[0]
+            a = max(a, min(float(model.error.ppf(root)) + v0, float(model.V.ppf(root)) + x0))
         return max(a, -_U_MAX)
 
     def _build_range(self, s_high):
@@ -151,7 +181,7 @@ class TailTable:
         if s_high <= self.s_high:
             return
         z0 = float(self.edges[-1])
-        z_top = float(np.arcsinh((_U_MAX - abs(self.center)) / self.scale))
+        z_top = float(self.z_of(_U_MAX - abs(self.center)))
         z = z0
         while True:
             zs = z + _DZ * np.arange(1, 5)
@@ -219,15 +249,17 @@ class TailTable:
         ``edges`` (arrays over the problems) are kinks of the weight.
 
         With r'(u) = exp(log_weight - log F̄_U), M = ∫ r'(u) F̄_U(u) du and M·mean_Z = ∫ r' T_Z.
-        With ``in_z`` the variable is z = asinh((u - centre)/scale) (du = scale·cosh z dz), in
-        which a weight spread over decades of u (best-of-n far in a power tail) is as easy as one
-        near the centre; otherwise u, where a weight with an exponential factor e^{λu} is smooth."""
+        With ``in_z`` the variable is the table's z (asinh((u - centre)/scale), or
+        log((u - u0)/scale) above a finite lower end u0), in which a weight spread over decades
+        of u (best-of-n far in a power tail) is as easy as one near the centre; otherwise u,
+        where a weight with an exponential factor e^{λu} is smooth."""
         if in_z:
             to_var, from_var, scale = self.z_of, self.u_of, 1.0
         else:
             to_var, from_var, scale = (lambda u: np.asarray(u, dtype=float)), (lambda u: u), self.scale
-        lo = np.maximum(to_var(np.asarray(lo, dtype=float)), to_var(self.u_lo))
-        hi = np.minimum(to_var(np.asarray(hi, dtype=float)), to_var(self.u_hi))
+        # (fmax: z of a level below u0 is nan)
+        lo = np.fmax(to_var(np.asarray(lo, dtype=float)), to_var(self.u_lo))
+        hi = np.fmin(to_var(np.asarray(hi, dtype=float)), to_var(self.u_hi))
         m = lo.size
         last = [None, None, None]
 
@@ -241,9 +273,7 @@ class TailTable:
             u, f = table_at(x)
             if not in_z:
                 return log_weight(u, i, f)
-            with np.errstate(over="ignore"):  # log(scale·cosh z)
-                log_cosh = np.abs(x) + np.log1p(np.exp(-2.0 * np.abs(x))) - math.log(2.0)
-            return log_weight(u, i, f) + math.log(self.scale) + log_cosh
+            return log_weight(u, i, f) + self.log_jacobian(x)
 
         def fns(x, i):
             u, f = table_at(x)
@@ -253,7 +283,7 @@ class TailTable:
             return np.stack(rows)
 
         kinks = [to_var(np.broadcast_to(np.asarray(e, dtype=float), (m,))) for e in edges]
-        centers = np.stack([np.full(m, 0.0 if in_z else self.center), *kinks])
+        centers = np.stack([np.full(m, float(to_var(self.center))), *kinks])
         return log_moments(g, fns, 2 + n_extra, lo, hi, centers, scale,
                            extra_edges=np.stack(kinks) if kinks else ())
 

@@ -24,15 +24,29 @@ from catgoodhart.optimizers._pool import best_of_n_moments, cdf_terms
 from catgoodhart.optimizers._table import table_for
 
 _F_CUT = 1e-13
+_NEWTON_STEPS = 12
+_KL_RTOL = 1e-12
+_LOG_N_MAX = math.log(1e300)
 
 
-def best_of_n(model, *, n, probabilities=True):
-    """The best of n draws by proxy, for each n >= 1 (real n interpolates)."""
+def best_of_n(model, *, n=None, kl=None, probabilities=True):
+    """The best of n draws by proxy, for each n >= 1 (real n interpolates); or, given ``kl``
+    instead, the n whose policy has exactly that KL (in closed form for a continuous proxy, by
+    Newton's method on a pool)."""
     model = policy.check_model(model)
-    flat, shape = policy.strengths("n", n, low=1.0, high=1e300)
+    if (n is None) == (kl is None):
+        raise ValueError("give exactly one of `n` and `kl`")
+    moments = None
+    if kl is not None:
+        budget, shape = policy.strengths("kl", kl, low=0.0, high=690.0)
+        flat = n_for_kl(budget)
+        if model.kind == "pool":
+            flat, moments = _pool_n_for_kl(model, budget, flat)
+    else:
+        flat, shape = policy.strengths("n", n, low=1.0, high=1e300)
     parameters = {}
     if model.kind == "pool":
-        kl, mean_u, mean_v, odds, probs = _pool(model, flat, probabilities)
+        kl, mean_u, mean_v, odds, probs = _pool(model, flat, probabilities, moments)
         return policy.make("best_of_n", model, "n", flat, shape, exists=True,
                            reason="exact: q_j = F_j^n - F_{j-1}^n on the distinct proxy values",
                            kl=kl, mean_proxy=mean_u, mean_utility=mean_v, max_odds_ratio=odds,
@@ -50,6 +64,43 @@ def best_of_n(model, *, n, probabilities=True):
     return policy.make("best_of_n", model, "n", flat, shape, exists=True, reason=reason,
                        kl=np.maximum(kl, 0.0),
                        mean_proxy=mean_u, mean_utility=mean_v, max_odds_ratio=flat)
+
+
+def n_for_kl(kl):
+    """n with log n - (n - 1)/n = kl (Newton's method on x = log n, where the left side is
+    x - 1 + e^{-x}, increasing and convex)."""
+    kl = np.asarray(kl, dtype=float)
+    x = np.where(kl > 1.0, kl + 1.0, np.sqrt(2.0 * kl) + 2.0 * kl / 3.0)
+    for _ in range(100):
+        with np.errstate(all="ignore"):
+            f = x - 1.0 + np.exp(-x) - kl
+            step = f / -np.expm1(-x)
+        x = np.maximum(x - np.where(np.isfinite(step), step, 0.0), 0.5 * x)
+        if np.all(np.abs(step) <= 1e-15 * x):
+            break
+    return np.exp(x)
+
+
+def _pool_n_for_kl(model, kl, n):
+    """n with the pool's exact KL(n) = kl, by Newton's method on log n from ``n`` (the continuous
+    proxy's n, close unless n approaches the pool's size), and the kernel's moments there. A kl
+    beyond -log P_top (what n -> ∞ spends) is not reached and keeps the last n."""
+    terms = (*cdf_terms(model), model.values, model.group_utility)
+    x = np.log(n)
+    out = np.empty((n.size, 5))
+    todo = np.arange(n.size)
+    for _ in range(_NEWTON_STEPS):
+        out[todo] = best_of_n_moments(*terms, np.exp(x[todo]))
+        miss = out[todo, 0] - kl[todo]
+        slope = np.exp(x[todo]) * out[todo, 3]  # dKL/d log n
+        with np.errstate(divide="ignore", invalid="ignore"):
+            step = np.clip(miss / slope, -2.0, 2.0)
+        live = (np.abs(miss) > _KL_RTOL * kl[todo]) & np.isfinite(step) & (x[todo] < _LOG_N_MAX)
+        todo, step = todo[live], step[live]
+        if not todo.size:
+            break
+        x[todo] = np.clip(x[todo] - step, 0.0, _LOG_N_MAX)
+    return np.exp(x), out
 
 
 def _continuous(model, n):
@@ -79,13 +130,14 @@ def _continuous(model, n):
     return ev + mass * means[2], eu + mass * means[3] if finite else np.full(m, eu)
 
 
-def _pool(model, n, probabilities):
-    log_cdf, log_step, log_p = cdf_terms(model)
-    out = best_of_n_moments(log_cdf, log_step, log_p, model.values, model.group_utility, n)
+def _pool(model, n, probabilities, out=None):
+    log_cdf, log_step, mass = cdf_terms(model)
+    if out is None:
+        out = best_of_n_moments(log_cdf, log_step, mass, model.values, model.group_utility, n)
     kl = np.where(n == 1.0, 0.0, out[:, 0])
     probs = None
     if probabilities:
         with np.errstate(all="ignore"):
             probs = np.stack([model.probabilities(np.exp(count * log_cdf + np.log(-np.expm1(count * log_step))
-                                                         - log_p)) for count in n])
+                                                         ) / mass) for count in n])
     return kl, out[:, 1], out[:, 2], out[:, 4], probs

@@ -112,4 +112,4 @@ def _continuous(model, lam, bound, c, _probabilities):
 
 
 def _pool(model, lam, bound, c, probabilities):
-    return pool_tilt(model, transform(bound, c, model.values)[0], lam, probabilities)
+    return pool_tilt(model, ("bounded", bound, c), lambda u: transform(bound, c, u)[0], lam, probabilities)

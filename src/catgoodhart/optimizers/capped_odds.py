@@ -16,7 +16,7 @@ stops binding. With w = u - u*, I_k = ∫_{-∞}^{u*} w^k e^{λw} F̄_U(u) du an
 (λ, u*) solve E_π0[r] = 1 and KL = ε by Newton's method in (log λ, u*) with the exact Jacobian
 (∂I_0/∂u* = F* - λI_0, ∂I_1/∂u* = -I_0 - λI_1, ∂I_k/∂λ = I_{k+1}), started from a scan. A budget
 ε >= log c does not bind: the answer is the quantilizer q = 1/c, whose KL is log c. Because r is
-bounded, the policy exists for heavy-tailed errors too. A pool is solved the same way with sums.
+bounded, the policy exists for heavy-tailed errors too. A pool is solved with sums over its values (below).
 """
 
 import math
@@ -24,6 +24,8 @@ import math
 import numpy as np
 
 from catgoodhart.optimizers import policy
+from catgoodhart.optimizers._pool import SKIP, tilt_sums
+from catgoodhart.optimizers._solve import illinois
 from catgoodhart.optimizers._table import S_HIGH, level_for_log_mass, table_for
 from catgoodhart.optimizers.quantilizer import quantilizer, top_fraction
 
@@ -250,54 +252,71 @@ def _continuous(model, eps, c, _probabilities):
 
 
 def _pool(model, eps, c, probabilities):
-    """Pool: for each λ the normalization fixes u* in closed form on the interval of values that
-    holds it; KL rises with λ, and Brent's method finds log λ."""
-    from scipy import optimize
-
-    u, p, v = model.values, model.mass, model.group_utility
-    spread = float(np.sqrt(np.dot(p, (u - model.mean_proxy) ** 2))) or 1.0
-    above = np.concatenate([model.upper_mass[1:], [0.0]])  # mass strictly above u_j
-    log_p = np.log(p)
-
-    def ratio(lam):
-        log_s = np.logaddexp.accumulate(log_p + lam * u)  # log Σ_{k<=j} P_k e^{λu_k}, no underflow
-        room = 1.0 / c - above
-        with np.errstate(divide="ignore", invalid="ignore"):
-            # u* on [u_j, u_{j+1}]: c(A_j + e^{-λu*} Σ_{k<=j} P_k e^{λu_k}) = 1
-            ustar = (log_s - np.log(room)) / lam
-        nxt = np.concatenate([u[1:], [math.inf]])
-        ok = (room > 0) & (ustar >= u) & (ustar <= nxt)
-        j = int(np.argmax(ok))
-        return c * np.exp(np.minimum(lam * (u - ustar[j]), 0.0))
-
-    def kl_of(ell):
-        r = ratio(math.exp(ell))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return float(np.sum(np.where(r > 0, p * r * np.log(r), 0.0)))
-
-    # as λ -> ∞ the truncated tilt becomes the quantilizer q = 1/c (ties split): the most KL
+    """Pool: for each λ the normalization puts u* on one interval [u_J, u_{J+1}) of the values,
+    found by bisection on J (Φ(u_J) = c Σ_j P_j min(1, e^{λ(u_j - u_J)}) >= 1 falls with J), and
+    there in closed form; KL rises with λ and regula falsi finds log λ for every budget at once.
+    Budgets at or beyond the quantilizer q = 1/c on these values give that quantilizer."""
+    spread = float(model.values[-1] - model.values[0]) or 1.0
     j, frac, top, *_ = top_fraction(model, np.array([1.0 / c]))
-    limit = np.zeros(u.size)
-    limit[j[0] + 1:] = c
-    limit[j[0]] = frac[0] * c
     kl_out, mean_u, mean_v, odds = (np.full(eps.size, math.nan) for _ in range(4))
-    probs = []
-    for k, target in enumerate(eps):
-        if target >= top[0] * (1 - 1e-12):  # beyond what the cap can spend on these values
-            r = limit
-        else:
-            lo = hi = math.log(1.0 / spread)
-            while kl_of(lo) > target:
-                lo -= 4.0
-            while kl_of(hi) < target:
-                hi += 4.0
-            ell = optimize.brentq(lambda e, t=target: math.log(max(kl_of(e), 1e-300)) - math.log(t), lo, hi,
-                                  xtol=1e-14, rtol=4 * np.finfo(float).eps)
-            r = ratio(math.exp(ell))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            kl_out[k] = float(np.sum(np.where(r > 0, p * r * np.log(r), 0.0)))
-        mean_u[k], mean_v[k] = float(np.dot(p * r, u)), float(np.dot(p * r, v))
-        odds[k] = float(r.max())
+    probs = np.empty((eps.size, model.proxy.size)) if probabilities else None
+    limit = eps >= top[0] * (1 - 1e-12)  # beyond what the cap can spend on these values
+    if np.any(limit):
+        qz = quantilizer(model, q=np.full(int(limit.sum()), 1.0 / c), probabilities=probabilities)
+        kl_out[limit], mean_u[limit], mean_v[limit] = qz.kl, qz.mean_proxy, qz.mean_utility
+        odds[limit] = qz.max_odds_ratio
         if probabilities:
-            probs.append(model.probabilities(r))
-    return kl_out, mean_u, mean_v, odds, np.stack(probs) if probabilities else None
+            probs[limit] = qz.probabilities
+    live = ~limit
+    if np.any(live):
+        # x = log(λ·range of u), up to where λ separates the closest two values (λ finite)
+        gap = float(np.diff(model.values).min()) if model.values.size > 1 else spread
+        x = illinois(lambda x: _pool_policy(model, np.exp(x) / spread, c)[0], eps[live], -40.0,
+                     min(40.0 + math.log(spread / gap), 700.0 + math.log(spread)))
+        values = _pool_policy(model, np.exp(x) / spread, c, probabilities)
+        kl_out[live], mean_u[live], mean_v[live], odds[live] = values[:4]
+        if probabilities:
+            probs[live] = values[4]
+    return kl_out, mean_u, mean_v, odds, probs
+
+
+def _pool_policy(model, lam, c, probabilities=False):
+    """(KL, E_π[U], E_π[V], max dπ/dπ0[, probabilities]) of r = c·min(1, e^{λ(u - u*)}) on a pool,
+    for each λ. With J the last value below u*, κ = λ(u* - u_J) and S_k = Σ_{j<=J} P_j e^{λ(u_j - u_J)}
+    (1, u_j - u_J, u_j, v_j): e^{-κ} S_0 = 1/c - A_{J+1} (A: mass above), and
+    KL = log c - κ(1 - cA_{J+1}) + cλe^{-κ} S_1."""
+    u, size = model.values, model.values.size
+    sums = tilt_sums(model, "proxy", lambda values: values)
+    upper = np.append(model.upper_mass, 0.0)
+    lo, hi = np.zeros(lam.size, dtype=np.int64), np.full(lam.size, size, dtype=np.int64)
+    while np.any(hi - lo > 1):  # Φ(u_lo) >= 1 > Φ(u_hi)
+        mid = (lo + hi) // 2
+        s = _prefix(sums, lam, mid, mid)
+        above = c * (upper[mid] + s[:, 0]) >= 1.0
+        lo, hi = np.where(above, mid, lo), np.where(above, hi, mid)
+    last = lo
+    s = _prefix(sums, lam, last, last + 1)
+    room = 1.0 / c - upper[last + 1]
+    kappa = np.log(s[:, 0]) - np.log(room)
+    scale = c * np.exp(-kappa)
+    kl = np.log(c) - kappa * (c * room) + lam * scale * s[:, 1]
+    tail_u = np.append(model.upper_proxy, 0.0)[last + 1]
+    tail_v = np.append(model.upper_utility, 0.0)[last + 1]
+    mean_u = c * tail_u + scale * s[:, 2]
+    mean_v = c * tail_v + scale * s[:, 3]
+    odds = np.where(last + 1 < size, c, scale)
+    out = (np.maximum(kl, 0.0), mean_u, mean_v, odds)
+    if probabilities:
+        ratios = (c * np.exp(np.minimum(lm * (u - u[j]) - k, 0.0))
+                  for lm, j, k in zip(lam, last, kappa, strict=True))
+        out = (*out, np.stack([model.probabilities(r) for r in ratios]))
+    return out
+
+
+def _prefix(sums, lam, anchor, end):
+    """Tilt sums over values j < end about u_anchor, leaving out values whose term is below
+    e^-SKIP of the anchor's."""
+    u = sums.b
+    with np.errstate(divide="ignore"):
+        cut = u[anchor] - (SKIP - np.log(sums.p[anchor])) / lam
+    return sums(lam, u[anchor], np.searchsorted(u, cut, side="left"), end)

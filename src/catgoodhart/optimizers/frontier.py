@@ -15,6 +15,7 @@ import numpy as np
 
 from catgoodhart._results import Result
 from catgoodhart.optimizers import policy
+from catgoodhart.optimizers._solve import illinois
 from catgoodhart.optimizers._table import level_for_log_mass, table_for, tail_at
 from catgoodhart.optimizers.best_of_n import best_of_n
 from catgoodhart.optimizers.bounded_tilt import bounded_tilt
@@ -27,7 +28,6 @@ from catgoodhart.optimizers.threshold import threshold
 DEFAULT_METHODS = ("kl_tilt", "best_of_n", "quantilizer", "capped_odds", "bounded_tilt", "threshold")
 DEFAULT_OPTIONS = {"capped_odds": {"cap": 1e3}, "bounded_tilt": {"bound": "tanh", "c": 3.0},
                    "threshold": {"mass": 1e-6}}
-_RTOL = 1e-11
 
 
 @dataclass(frozen=True, repr=False)
@@ -121,45 +121,9 @@ def _unreachable(name, opts, matched):
     return "the method's range ends before this value"
 
 
-def _illinois(evaluate, target, x_lo, x_max, *, scan=25, iterations=60):
-    """x with evaluate(x) = target for an increasing evaluate (vectorized): a scan of ``scan``
-    points on [x_lo, x_max] in one call brackets every target, then regula falsi with the
-    Illinois modification on log evaluate. Targets beyond the scan keep an end point (and are
-    reported unreachable by the caller's check)."""
-    log_t = np.log(target)
-
-    def g(x):
-        with np.errstate(all="ignore"):
-            v = np.log(np.asarray(evaluate(x), dtype=float))
-        return np.where(np.isnan(v), np.inf, v)  # nan: beyond the range of doubles, i.e. too far
-
-    xs = np.linspace(x_lo, x_max, scan)
-    gs = np.maximum.accumulate(g(xs))  # increasing but for rounding
-    k = np.clip(np.searchsorted(gs, log_t, side="left"), 1, scan - 1)
-    a, b = xs[k - 1], xs[k]
-    ga, gb = gs[k - 1] - log_t, gs[k] - log_t
-    side = np.zeros(target.shape)
-    for _ in range(iterations):
-        live = (ga < 0) & (gb > _RTOL) & (b - a > 1e-15 * (np.abs(a) + np.abs(b) + 1.0))
-        if not np.any(live):
-            break
-        with np.errstate(all="ignore"):
-            x = b - gb * (b - a) / (gb - ga)
-        x = np.where(np.isfinite(x) & (x > a) & (x < b), x, 0.5 * (a + b))
-        gx = np.where(live, g(np.where(live, x, b)) - log_t, gb)
-        up = gx >= 0
-        a_new = np.where(live & ~up, x, a)
-        ga_new = np.where(live & ~up, gx, np.where(live & up & (side > 0), 0.5 * ga, ga))
-        b_new = np.where(live & up, x, b)
-        gb_new = np.where(live & up, gx, np.where(live & ~up & (side < 0), 0.5 * gb, gb))
-        side = np.where(live, np.where(up, 1.0, -1.0), side)
-        a, ga, b, gb = a_new, ga_new, b_new, gb_new
-    return np.where(np.abs(ga) < np.abs(gb), a, b)
-
-
 def _solve(run, target, matched, x_lo, x_max):
     """(result, x): ``run(x)`` gives an OptimizedPolicy, increasing in x in the matched field."""
-    x = _illinois(lambda x: getattr(run(x), matched), target, x_lo, x_max)
+    x = illinois(lambda x: getattr(run(x), matched), target, x_lo, x_max)
     return run(x), x
 
 
@@ -185,25 +149,12 @@ def _all_inf_odds(r):
                                               "unbounded on an unbounded proxy", dtype=object))
 
 
-def n_for_kl(kl):
-    """n with log n - (n - 1)/n = kl (Newton's method on x = log n, where the left side is
-    x - 1 + e^{-x}, increasing and convex)."""
-    kl = np.asarray(kl, dtype=float)
-    x = np.where(kl > 1.0, kl + 1.0, np.sqrt(2.0 * kl) + 2.0 * kl / 3.0)
-    for _ in range(100):
-        with np.errstate(all="ignore"):
-            f = x - 1.0 + np.exp(-x) - kl
-            step = f / -np.expm1(-x)
-        x = np.maximum(x - np.where(np.isfinite(step), step, 0.0), 0.5 * x)
-        if np.all(np.abs(step) <= 1e-15 * x):
-            break
-    return np.exp(x)
-
-
 def _best_of_n(model, target, matched, _opts):
+    if matched == "kl":
+        r = best_of_n(model, kl=target, probabilities=False)
+        return r, r.strength
     if model.continuous:
-        n = target if matched == "max_odds_ratio" else n_for_kl(target)
-        return best_of_n(model, n=n, probabilities=False), n
+        return best_of_n(model, n=target, probabilities=False), target
 
     def run(x):
         return best_of_n(model, n=np.exp(x), probabilities=False)

@@ -15,7 +15,7 @@ import numpy as np
 
 from catgoodhart import tilting
 from catgoodhart.optimizers import policy
-from catgoodhart.optimizers._pool import softmax_moments
+from catgoodhart.optimizers._pool import softmax_moments, tilt_sums
 from catgoodhart.optimizers._table import table_for
 
 
@@ -25,7 +25,7 @@ def kl_tilt(model, *, beta, probabilities=True):
     flat, shape = policy.strengths("beta", beta, low=0.0, low_open=True, allow_inf=True)
     lam = np.where(np.isinf(flat), 0.0, 1.0 / flat)
     if model.kind == "pool":
-        kl, mean_u, mean_v, odds, probs = pool_tilt(model, model.values, lam, probabilities)
+        kl, mean_u, mean_v, odds, probs = pool_tilt(model, "proxy", lambda u: u, lam, probabilities)
         return policy.make("kl_tilt", model, "beta", flat, shape, exists=True,
                            reason=np.where(lam > 0, "the optimum π ∝ π0·exp(U/β) exists", "β = ∞: π = π0"),
                            kl=kl, mean_proxy=mean_u, mean_utility=mean_v, max_odds_ratio=odds,
@@ -60,15 +60,18 @@ def kl_tilt(model, *, beta, probabilities=True):
     return policy.make("kl_tilt", model, "beta", flat, shape, exists=exists, reason=reason, **out)
 
 
-def pool_tilt(model, b, lam, probabilities):
+def pool_tilt(model, key, score, lam, probabilities):
     """(KL, E_π[U], E_π[V], max dπ/dπ0, probabilities) of π_j ∝ P_j e^{λ b_j} on a pool's
-    distinct values, for each λ >= 0 (also the bounded tilt, with b the transformed proxy)."""
-    out = softmax_moments(b, model.mass, model.values, model.group_utility, lam)
-    odds = np.exp(np.minimum(lam * b.max() - out[:, 5], 709.0))
+    distinct values u_j, b_j = score(u_j), for each λ >= 0 (the bounded tilt scores by the
+    transformed proxy); ``key`` names the score for the pool's cached sums."""
+    sums = tilt_sums(model, key, score)
+    out = softmax_moments(sums, lam)
+    odds = np.exp(np.minimum(lam * sums.top - out[:, 3], 709.0))
     probs = None
     if probabilities:
+        b = sums.b
         probs = np.stack([model.probabilities(np.exp(lm * b - log_z))
-                          for lm, log_z in zip(lam, out[:, 5], strict=True)])
+                          for lm, log_z in zip(lam, out[:, 3], strict=True)])
     return out[:, 0], out[:, 1], out[:, 2], odds, probs
 
 
