@@ -932,6 +932,18 @@ class TestLargePool:
         close(r.mean_proxy, mean_u, EXACT, 1e-14)
         close(r.mean_utility, mean_v, EXACT, 1e-14)
 
+    @pytest.mark.parametrize("beta", [1e-320, 1e-300, 1e-10])
+    def test_kl_tilt_as_beta_vanishes(self, beta):
+        # all mass on the top response: KL = log N, odds N, probabilities summing to 1 to rounding
+        u, v, _ = large_pool(5000)
+        r = kl_tilt(ProxyModel.from_pool(u, v), beta=beta)
+        top = np.argmax(u)
+        close(r.kl, math.log(u.size), EXACT)
+        close(r.max_odds_ratio, u.size, EXACT)
+        close(r.probabilities.sum(), 1.0, 0.0, 1e-14)
+        close(r.probabilities[top], 1.0, 0.0, 1e-14)
+        close(r.mean_utility, v[top], EXACT)
+
     @pytest.mark.parametrize("n", [1.001, 3.0, 700.0, 40000.0])
     def test_best_of_n_against_mpmath(self, n):
         u, v, w = large_pool(3000)

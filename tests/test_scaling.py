@@ -1,4 +1,6 @@
-"""Gao et al.'s functional forms: values, peaks against numerical maximization, fits."""
+"""Gao et al.'s functional forms and the two compared with them (a power law, a return to the
+baseline): values, peaks against numerical maximization, fits, prediction beyond the fitted
+range, and bootstrap intervals against the least-squares standard error."""
 
 import math
 
@@ -9,13 +11,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import optimize
 
-from catgoodhart.scaling import fit_form, gold_reward, peak
+from catgoodhart.scaling import FORMS, bootstrap_fit, compare_forms, fit_form, gold_reward, peak, predict
 
 positive = st.floats(min_value=0.05, max_value=20.0)
 
 
 @settings(max_examples=60, deadline=None)
-@given(alpha=positive, beta=positive, form=st.sampled_from(["bon", "rl"]))
+@given(alpha=positive, beta=positive, form=st.sampled_from(["bon", "rl", "return"]))
 def test_peak_is_the_numerical_maximum(alpha, beta, form):
     p = peak(alpha, beta, form)
     if not math.isfinite(p.d):
@@ -58,7 +60,7 @@ def test_no_turn_over_is_reported(alpha, beta, finite):
         assert math.isfinite(p.d) == finite and p.reason
 
 
-@pytest.mark.parametrize("form", ["bon", "rl"])
+@pytest.mark.parametrize("form", FORMS)
 def test_fit_recovers_the_coefficients(form):
     d = np.linspace(0.0, 12.0, 40)
     r = gold_reward(d, 0.9, 0.07, form)
@@ -79,7 +81,57 @@ def test_fit_recovers_the_coefficients(form):
     (lambda: fit_form([1.0, 2.0], [1.0, math.nan], "bon"), "`reward`"),
     (lambda: fit_form([2.0, 2.0], [1.0, 1.0], "bon"), "two distinct"),
     (lambda: fit_form([0.0, 1.0], [0.0, 1.0], "rl"), "two distinct"),
+    (lambda: fit_form([1.0, 2.0], [-1.0, 1.0], "power"), "two distinct d > 0 with reward > 0"),
+    (lambda: predict([1.0, 2.0, 3.0], [1.0, 2.0, 3.0], "bon", d_fit=0.0), "`d_fit`"),
+    (lambda: bootstrap_fit([1.0, 2.0], [[1.0, 2.0]], "bon"), "`curves`"),
+    (lambda: bootstrap_fit([1.0, 2.0], [[1.0, 2.0, 3.0]] * 2, "bon"), "`curves`"),
+    (lambda: bootstrap_fit([1.0, 2.0], [[1.0, 2.0]] * 2, "bon", n_boot=1), "`n_boot`"),
+    (lambda: bootstrap_fit([1.0, 2.0], [[1.0, 2.0]] * 2, "bon", level=1.0), "`level`"),
 ])
 def test_bad_input(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_return_form_peak_and_power_law():
+    p = peak(2.0, 0.5, "return")
+    assert p.d == 2.0 and p.reward == pytest.approx(2.0 / (0.5 * math.e), rel=1e-15)
+    assert math.isinf(peak(1.0, 0.5, "power").d) and peak(1.0, 0.5, "power").reason
+    assert peak(-1.0, 0.5, "power").d == 0.0
+    np.testing.assert_allclose(gold_reward([0.0, 4.0], 3.0, 0.5, "power"), [0.0, 6.0], rtol=1e-15)
+
+
+def test_prediction_beyond_the_fitted_range():
+    # a curve that returns to the baseline: only its own form predicts the far part
+    d = np.linspace(0.0, 6.0, 61)
+    r = gold_reward(d, 1.0, 0.5, "return")
+    predictions, best = compare_forms(d, r, d_fit=2.0)
+    assert best == "return"
+    assert predictions["return"].rms_out < 1e-12 and predictions["return"].n_out == 40
+    assert all(predictions[f].rms_out > 1e-3 for f in ("bon", "rl", "power"))
+    # nothing beyond the range: no error to report
+    assert math.isnan(predict(d, r, "bon", d_fit=10.0).rms_out)
+
+
+def test_bootstrap_intervals_match_the_least_squares_error():
+    """Groups with independent N(0, σ²) noise on the bon form: the mean curve's α has the
+    least-squares standard error se = σ/√G·sqrt((XᵀX)⁻¹₀₀); the bootstrap's 95% interval is
+    ±1.96·se·sqrt((G - 1)/G) but for its own sampling error (relative sd ~ 1/√(2G) = 0.11 for
+    G = 40 groups, and ~1/√n_boot for the percentiles): its half-width within [0.7, 1.4]·that."""
+    d = np.linspace(0.2, 8.0, 30)
+    sigma, groups = 0.05, 40
+    noise = np.random.default_rng(5).normal(scale=sigma, size=(groups, d.size))
+    curves = gold_reward(d, 1.0, 0.12, "bon") + noise
+    fit = bootstrap_fit(d, curves, "bon", n_boot=2000, seed=9)
+    design = np.column_stack([d, -d * d])
+    se = sigma / math.sqrt(groups) * math.sqrt(np.linalg.inv(design.T @ design)[0, 0])
+    half = 0.5 * (fit.alpha_interval[1] - fit.alpha_interval[0])
+    assert 0.7 < half / (1.96 * se * math.sqrt((groups - 1) / groups)) < 1.4
+    assert fit.alpha_interval[0] < fit.fit.alpha < fit.alpha_interval[1]
+    assert fit.peak_interval[0] < fit.fit.peak.d < fit.peak_interval[1]
+    # identical groups: every resample is the same curve, the intervals collapse onto the fit
+    same = bootstrap_fit(d, np.tile(gold_reward(d, 1.0, 0.12, "bon"), (5, 1)), "bon", n_boot=50)
+    assert same.alpha_interval == pytest.approx((1.0, 1.0), rel=1e-12)
+    # seeded
+    again = bootstrap_fit(d, curves, "bon", n_boot=2000, seed=9)
+    assert again.alpha_interval == fit.alpha_interval and again.peak_interval == fit.peak_interval

@@ -50,8 +50,9 @@ class TiltSums:
     def __call__(self, lam, ref, lo, hi):
         lam, ref = np.asarray(lam, dtype=float), np.asarray(ref, dtype=float)
         lo, hi = np.asarray(lo, dtype=np.int64).copy(), np.asarray(hi, dtype=np.int64)
-        with np.errstate(divide="ignore"):
-            level = np.ceil(np.log2(np.maximum(4.0 * lam * self.span, 1.0))).astype(np.int64)
+        with np.errstate(divide="ignore", over="ignore"):
+            level = np.ceil(np.log2(np.maximum(4.0 * lam * self.span, 1.0)))
+        level = np.where(level <= _DEEPEST, level, _DEEPEST + 1).astype(np.int64)  # λ·span ~ inf: direct
         out = np.zeros((lam.size, 6))
         rows = np.arange(lam.size)
         while rows.size:
@@ -193,11 +194,12 @@ def tilt_sums(model, key, score):
 
 
 def softmax_moments(sums, lam):
-    """For each λ >= 0: (KL, E_π[U], E_π[V], log E[e^{λb}]) of π_j ∝ P_j e^{λ b_j}. The exponent
-    is taken about the mean of b where λ(max b - mean b) < 600 (then E[e^{λ(b - c)}] = 1 + O(λ²)
-    and KL = λ(E_π b - c) - log E[e^{λ(b - c)}] keeps its digits), about max b otherwise (no
-    overflow)."""
-    lam = np.asarray(lam, dtype=float)
+    """For each λ >= 0: (KL, E_π[U], E_π[V], c, log E[e^{λ(b - c)}]) of π_j ∝ P_j e^{λ b_j}, so
+    that π_j = P_j e^{λ(b_j - c) - log E[...]}. The exponent is taken about c = the mean of b where
+    λ(max b - mean b) < 600 (then E[e^{λ(b - c)}] = 1 + O(λ²) and KL = λ(E_π b - c) -
+    log E[e^{λ(b - c)}] keeps its digits), about c = max b otherwise (no overflow). λ beyond 1e300
+    (β = 1/λ below the normal doubles) is 1e300: all mass on the top value."""
+    lam = np.minimum(np.asarray(lam, dtype=float), 1e300)
     ref = np.where(lam * (sums.top - sums.mean) < 600.0, sums.mean, sums.top)
     about_mean = ref == sums.mean
     # about max b, values with λ(max b - b_j) > SKIP - log P_top are left out: their total is
@@ -213,7 +215,7 @@ def softmax_moments(sums, lam):
     with np.errstate(invalid="ignore"):
         log_z = np.where(about_mean, np.log1p(s[:, 4] / sums.mass), np.log(s[:, 0] / sums.mass))
     return np.stack([np.maximum(lam * e1 - log_z, 0.0), s[:, 2] / s[:, 0], s[:, 3] / s[:, 0],
-                     lam * ref + log_z], axis=1)
+                     ref, log_z], axis=1)
 
 
 @njit(cache=True, parallel=True)

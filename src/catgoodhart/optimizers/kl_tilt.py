@@ -23,7 +23,8 @@ def kl_tilt(model, *, beta, probabilities=True):
     """π_β ∝ π0·e^{U/β} for each penalty β > 0 (β = ∞ is π0)."""
     model = policy.check_model(model)
     flat, shape = policy.strengths("beta", beta, low=0.0, low_open=True, allow_inf=True)
-    lam = np.where(np.isinf(flat), 0.0, 1.0 / flat)
+    with np.errstate(over="ignore"):  # β below the normal doubles: λ = inf, the top value's limit
+        lam = np.where(np.isinf(flat), 0.0, 1.0 / flat)
     if model.kind == "pool":
         kl, mean_u, mean_v, odds, probs = pool_tilt(model, "proxy", lambda u: u, lam, probabilities)
         return policy.make("kl_tilt", model, "beta", flat, shape, exists=True,
@@ -66,12 +67,15 @@ def pool_tilt(model, key, score, lam, probabilities):
     transformed proxy); ``key`` names the score for the pool's cached sums."""
     sums = tilt_sums(model, key, score)
     out = softmax_moments(sums, lam)
-    odds = np.exp(np.minimum(lam * sums.top - out[:, 3], 709.0))
+    lam, ref, log_z = np.minimum(lam, 1e300), out[:, 3], out[:, 4]
+    with np.errstate(invalid="ignore"):  # 0·inf where λ is 0
+        odds = np.exp(np.minimum(lam * (sums.top - ref) - log_z, 709.0))
+    odds = np.where(lam > 0, odds, 1.0)
     probs = None
     if probabilities:
         b = sums.b
-        probs = np.stack([model.probabilities(np.exp(lm * b - log_z))
-                          for lm, log_z in zip(lam, out[:, 3], strict=True)])
+        probs = np.stack([model.probabilities(np.exp(np.where(lm > 0, lm * (b - c), 0.0) - lz))
+                          for lm, c, lz in zip(lam, ref, log_z, strict=True)])
     return out[:, 0], out[:, 1], out[:, 2], odds, probs
 
 
