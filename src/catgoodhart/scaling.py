@@ -4,9 +4,9 @@
     best-of-n:  R_bon(d) = d (α - β d),        peak d* = α / (2β),      R(d*) = α² / (4β)
     RL:         R_RL(d)  = d (α - β log d),    peak d* = e^{α/β - 1},   R(d*) = β d*
 
-and, to compare them with (§3 and App. of the paper), a power law R = α d^β (no peak) and a
-form that returns to the baseline, R = α d e^{-βd} (peak d* = 1/β, R(d*) = α/(eβ); the shape
-Kwa et al. predict for best-of-n under heavy-tailed error).
+and, for comparison, a power law R = α d^β (no peak) and a form that returns to the baseline,
+R = α d e^{-βd} (peak d* = 1/β, R(d*) = α/(eβ)), as best-of-n does under heavy-tailed error
+(Kwa et al., arXiv 2407.14503).
 
 (R is the gold reward gained over the initial policy, R(0) = 0.) The first two are linear in
 (α, β) for fixed d, so a least-squares fit to measured (d, R) pairs is exact linear algebra;
