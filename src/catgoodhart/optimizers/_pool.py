@@ -15,7 +15,7 @@ from numba import njit, prange
 _ORDER = 10
 #: index ranges shorter than this are summed term by term
 _DIRECT = 2048
-#: nats: values whose term is below e^-SKIP of the top value's are left out of a full sum
+#: nats: values whose term is below e^-SKIP of the largest one's are left out of a sum
 SKIP = 45.0
 #: the finest level of blocks: 2^60 cells across the values' span
 _DEEPEST = 60
@@ -68,6 +68,13 @@ class TiltSums:
             lo[rows] = pending[rows]
             level[rows] += 1
         return out
+
+    def first_counted(self, lam, anchor):
+        """The first index j whose term counts beside the value at index ``anchor``: values with
+        λ(b_anchor - b_j) > SKIP - log P_anchor are below e^-SKIP of its term, all of them together."""
+        with np.errstate(divide="ignore"):
+            cut = self.b[anchor] - (SKIP - np.log(self.p[anchor])) / lam
+        return np.searchsorted(self.b, cut, side="left")
 
     def _level(self, ell):
         if ell < 0:
@@ -202,12 +209,9 @@ def softmax_moments(sums, lam):
     lam = np.minimum(np.asarray(lam, dtype=float), 1e300)
     ref = np.where(lam * (sums.top - sums.mean) < 600.0, sums.mean, sums.top)
     about_mean = ref == sums.mean
-    # about max b, values with λ(max b - b_j) > SKIP - log P_top are left out: their total is
-    # below e^-SKIP of the top value's term (about the mean all count: the sums less their
-    # low-order terms do not fall with e^{λ(b - c)})
-    with np.errstate(divide="ignore"):
-        cut = sums.top - (SKIP - math.log(sums.p[-1])) / lam
-    lo = np.where(about_mean, 0, np.searchsorted(sums.b, cut, side="left"))
+    # about max b, values far below the top one are left out (about the mean all count: the sums
+    # less their low-order terms do not fall with e^{λ(b - c)})
+    lo = np.where(about_mean, 0, sums.first_counted(lam, np.full(lam.size, sums.b.size - 1)))
     s = sums(lam, ref, lo, np.full(lam.size, sums.b.size))
     # about the mean, E[e^{λd}] = 1 + E[e^{λd} - 1 - λd] and E[d e^{λd}] = E[d(e^{λd} - 1)]
     # (d = b - c, E[d] = 0): both O(λ²) and O(λ) with their digits as λ -> 0

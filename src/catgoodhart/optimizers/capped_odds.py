@@ -24,7 +24,7 @@ import math
 import numpy as np
 
 from catgoodhart.optimizers import policy
-from catgoodhart.optimizers._pool import SKIP, tilt_sums
+from catgoodhart.optimizers._pool import tilt_sums
 from catgoodhart.optimizers._solve import illinois
 from catgoodhart.optimizers._table import S_HIGH, level_for_log_mass, table_for
 from catgoodhart.optimizers.quantilizer import quantilizer, top_fraction
@@ -316,7 +316,4 @@ def _pool_policy(model, lam, c, probabilities=False):
 def _prefix(sums, lam, anchor, end):
     """Tilt sums over values j < end about u_anchor, leaving out values whose term is below
     e^-SKIP of the anchor's."""
-    u = sums.b
-    with np.errstate(divide="ignore"):
-        cut = u[anchor] - (SKIP - np.log(sums.p[anchor])) / lam
-    return sums(lam, u[anchor], np.searchsorted(u, cut, side="left"), end)
+    return sums(lam, sums.b[anchor], sums.first_counted(lam, anchor), end)
