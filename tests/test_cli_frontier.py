@@ -255,7 +255,7 @@ def _bad_files(folder):
         "lengths differ": ("short.npz", None, [], "--utility-column gold: {path}[gold] has 19 values but the "
                                                   "--proxy column has 20"),
         "unsupported suffix": ("pool.npy", b"", [],
-                               "--pool {path}: must be a .csv, .tsv, .npz or .json file"),
+                               "--pool {path}: must be a .csv, .tsv, .npz, .json or .parquet file"),
         "negative weights": ("good.csv", None, ["--weights", "gold"],
                              "--weights gold: weights must be >= 0 and not all 0"),
     }

@@ -895,6 +895,18 @@ class TestLargePool:
     """Pools with thousands of distinct values, where sums run over blocks of values (Taylor
     series about each block's midpoint) and best-of-n is solved for a KL by Newton's method."""
 
+    def test_best_of_n_series_against_mpmath(self):
+        """The series the best-of-n kernel uses for |x| <= 1/32: e^x - 1 to a few ulps, and
+        log((e^x - 1)/x) to a few ulps of the log(q/P) it is added to (|log(q/P)| >= ~1e-3)."""
+        from catgoodhart.optimizers import _pool
+
+        mp.mp.dps = 40
+        for x in np.concatenate([-np.geomspace(1e-300, _pool._SERIES, 200), [-_pool._SERIES]]):
+            exact = mp.expm1(mp.mpf(float(x)))
+            assert abs(_pool._expm1_small(x) - float(exact)) <= 2 * np.spacing(abs(float(exact)))
+            h = mp.log(exact / mp.mpf(float(x)))
+            assert abs(_pool._log_expm1_ratio(x) - float(h)) <= 4 * np.finfo(float).eps * 1e-3 + 1e-300
+
     def test_tilt_sums_against_term_by_term(self):
         from catgoodhart.optimizers import _pool
 

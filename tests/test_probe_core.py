@@ -104,7 +104,7 @@ def test_batch_seeds_are_spawned_children():
 
 
 def test_open_refuses_non_runs(tmp_path):
-    with pytest.raises(ValueError, match="no such run"):
+    with pytest.raises(ValueError, match="no such folder"):
         RunStore.open(tmp_path / "missing")
     (tmp_path / "run.json").write_text("{}")
     with pytest.raises(ValueError, match="not a probe run"):

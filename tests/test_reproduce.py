@@ -22,8 +22,10 @@ from catgoodhart.reproduce import (
 CHECKS = Path(__file__).resolve().parents[1] / "paper_checks"
 #: the claims whose numbers do not bear them out as stated (see each script's reason)
 DISAGREES = {"cg_dependence_footnote", "cg_figure3_one_over_t", "cg_mixture_reward_worked_number",
-             "cg_theorem4_finite_mgf_radius"}
-NOT_CHECKABLE = {"gao_coefficient_scaling"}
+             "cg_theorem4_finite_mgf_radius",
+             # the overoptimization lab's small preset (see paper_checks/REPORT.md for the numbers)
+             "gao_lab_coefficient_scaling", "gao_lab_kl_penalty_early_stopping", "gao_lab_small_data_chance"}
+NOT_CHECKABLE = set()
 
 
 @pytest.fixture(scope="module")
@@ -136,4 +138,7 @@ def test_readme_summary_matches_the_checks(run):
     text = (CHECKS.parent / "README.md").read_text(encoding="utf-8")
     agrees = sum(o.verdict == "AGREES" for o in run.outcomes)
     assert f"Of the {len(run.outcomes)}\nclaims, {agrees} agree" in text
-    assert f"{len(DISAGREES)} do not hold as stated" in text.replace("Four", "4")
+    words = {"Four": "4", "Five": "5", "Six": "6", "Seven": "7", "Eight": "8", "Nine": "9"}
+    for word, digits in words.items():
+        text = text.replace(f"{word} do not hold", f"{digits} do not hold")
+    assert f"{len(DISAGREES)} do not hold as stated" in text

@@ -135,3 +135,26 @@ def test_bootstrap_intervals_match_the_least_squares_error():
     # seeded
     again = bootstrap_fit(d, curves, "bon", n_boot=2000, seed=9)
     assert again.alpha_interval == fit.alpha_interval and again.peak_interval == fit.peak_interval
+
+
+def test_compare_forms_leaves_out_forms_it_cannot_fit():
+    # gold never above 0: the power law and the return form (fitted through log R) have no
+    # starting line, the two linear forms do
+    d = np.linspace(0.1, 3.0, 12)
+    r = -0.2 * d * d
+    predictions, best = compare_forms(d, r, d_fit=2.0)
+    assert set(predictions) == {"bon", "rl"}
+    assert best == "bon" and predictions["bon"].rms_out < 1e-12
+    with pytest.raises(ValueError, match="power"):
+        compare_forms(d, r, d_fit=2.0, forms=("power",))
+
+
+def test_percentile_interval_with_infinite_draws():
+    from catgoodhart.scaling import percentile_interval
+
+    draws = np.arange(1.0, 101.0)
+    # numpy's linear interpolation between order statistics: 2.5% of 99 steps above 1
+    assert percentile_interval(draws, 0.95) == pytest.approx((1 + 0.025 * 99, 1 + 0.975 * 99), rel=1e-15)
+    draws[-10:] = np.inf  # forms that never turn over: d* = inf
+    lo, hi = percentile_interval(draws, 0.95)
+    assert hi == math.inf and math.isfinite(lo) and 2.0 <= lo <= 4.0

@@ -54,7 +54,7 @@ def test_png_files_are_valid(fast_figures):
 
     _, paths, _ = fast_figures
     pngs = [p for p in paths if p.suffix == ".png"]
-    assert len(pngs) == 10
+    assert len(pngs) == 13
     for p in pngs:
         assert p.read_bytes()[:8] == PNG_MAGIC
         with Image.open(p) as im:

@@ -39,6 +39,12 @@ def _integer(text, low):
     return int(value)
 
 
+def show_help(args):
+    """The handler of a command group run without a subcommand: its help (``args.help_parser``)."""
+    args.help_parser.print_help()
+    return 0
+
+
 def count(text):
     """argparse type: an integer >= 0 (``1000``, ``1e6``). Whether that many items fit in
     memory is for the library to say, with the bytes they would need."""

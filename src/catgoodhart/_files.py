@@ -9,6 +9,7 @@ as ``filename`` and a sentence as ``strerror``, so that a command can report it 
 """
 
 import errno
+import json
 import os
 import secrets
 import shutil
@@ -111,3 +112,39 @@ def write_text_atomically(path, text):
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     return write_atomically(path, lambda f: f.write(text), text=True)
+
+
+def read_run_meta(folder, name, fmt, version, what):
+    """The JSON object in ``folder/name`` that says which run ``folder`` holds: its ``format``
+    must be ``fmt`` and its ``format_version`` at most ``version``; ``ValueError`` naming
+    ``what`` (e.g. "a lab run") otherwise."""
+    folder = os.fspath(folder)
+    if not os.path.isdir(folder):
+        raise ValueError(f"{folder}: no such folder (expected {what})")
+    try:
+        with open(os.path.join(folder, name), encoding="utf-8") as f:
+            meta = json.load(f)
+    except (OSError, json.JSONDecodeError) as e:
+        raise ValueError(f"{folder}: not {what} ({name} unreadable: {e})") from e
+    if not isinstance(meta, dict) or meta.get("format") != fmt:
+        raise ValueError(f"{folder}: not {what} ({name} has no format {fmt!r})")
+    if meta.get("format_version", 0) > version:
+        raise ValueError(f"{folder}: written by a newer catgoodhart (format {meta['format_version']})")
+    return meta
+
+
+def exclusive_lock(path, what):
+    """An open file holding an exclusive ``flock`` on ``path`` (released when it is closed or
+    the process ends, however it ends); ``ValueError`` naming ``what`` if another process holds
+    it; None where the platform has no ``flock``."""
+    try:
+        import fcntl
+    except ImportError:  # no flock on this platform: unprotected
+        return None
+    fh = open(path, "a")
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        fh.close()
+        raise ValueError(f"{what}: another process is writing it") from None
+    return fh

@@ -149,7 +149,7 @@ def _cmd_tails(args):
 
 _KL_GRID = (1e-3, 10.0, 50)  # frontier --kl by default: MIN MAX N (nats, log-spaced)
 _MAX_KL_POINTS = 10_000
-_POOL_SUFFIXES = (".csv", ".tsv", ".npz", ".json")
+_POOL_SUFFIXES = (".csv", ".tsv", ".npz", ".json", ".parquet")
 
 
 def _kl_grid(values):
@@ -236,12 +236,45 @@ def _read_json_column(path, column):
             values[i] = float(cell)
         except OverflowError:  # an integer beyond any float
             values[i] = math.inf
+    return _finite_column(values, source), source
+
+
+def _finite_column(values, source, missing="NaN or infinite"):
+    """``values``, or a ``ValueError`` naming ``source`` if it is empty or not all finite."""
+    import numpy as np
+
     if values.size == 0:
         raise ValueError(f"{source}: contains no values")
     bad = int(np.sum(~np.isfinite(values)))
     if bad:
-        raise ValueError(f"{source}: {bad} of {values.size} values are NaN or infinite")
-    return values, source
+        raise ValueError(f"{source}: {bad} of {values.size} values are {missing}")
+    return values
+
+
+def _read_parquet_column(path, column):
+    """``column`` of a Parquet file (needs pyarrow: pip install pyarrow)."""
+    import numpy as np
+
+    try:
+        import pyarrow.parquet as pq
+    except ImportError as e:
+        raise ValueError(f"{path}: reading Parquet needs pyarrow (pip install pyarrow, or "
+                         "pip install -e '.[parquet]')") from e
+    if not os.path.isfile(path):
+        raise ValueError(f"{path}: no such file")
+    try:
+        names = pq.read_schema(path).names
+        data = pq.read_table(path, columns=[column]).column(column) if column in names else None
+    except Exception as e:  # pyarrow's errors for damaged files are its own classes
+        raise ValueError(f"{path}: not a readable Parquet file ({type(e).__name__}: {e})") from e
+    if data is None:
+        raise ValueError(f"{path}: has no column {column!r}; its columns: {', '.join(names) or 'none'}")
+    source = f"{path}[{column}]"
+    try:
+        values = np.asarray(data.to_numpy(zero_copy_only=False), dtype=float)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{source}: not a column of numbers ({data.type})") from e
+    return _finite_column(values, source, "missing, NaN or infinite"), source
 
 
 def _read_pool_column(path, column):
@@ -250,6 +283,8 @@ def _read_pool_column(path, column):
     from catgoodhart.tails.io import read_samples
 
     suffix = os.path.splitext(path)[1].lower()
+    if suffix == ".parquet":
+        return _read_parquet_column(path, column)
     if suffix == ".json":
         if not os.path.isfile(path):
             raise ValueError(f"{path}: no such file")
@@ -303,8 +338,8 @@ def _frontier_model(args):
         raise _UsageError(f"{pool[0]} needs {' and '.join(missing)} too (a pool: --pool FILE --proxy COL "
                           "--utility-column COL)")
     if os.path.splitext(args.pool)[1].lower() not in _POOL_SUFFIXES:
-        raise _UsageError(f"--pool {args.pool}: must be a .csv, .tsv, .npz or .json file, whose columns "
-                          "have names")
+        raise _UsageError(f"--pool {args.pool}: must be a .csv, .tsv, .npz, .json or .parquet file, whose "
+                          "columns have names")
     columns = {}
     for option, column in (("--proxy", args.proxy), ("--utility-column", args.utility_column),
                            ("--weights", args.weights)):
@@ -525,8 +560,8 @@ def build_parser():
                                                    "`catgoodhart distributions`)")
     p.add_argument("--utility", metavar="SPEC", help="law of the true utility V, e.g. normal")
     p.add_argument("--pool", metavar="FILE", help="responses with named columns instead of laws: .csv or "
-                                                  ".tsv (header names), .npz (arrays) or .json (an object "
-                                                  "of lists, or a list of records)")
+                                                  ".tsv (header names), .npz (arrays), .json (an object "
+                                                  "of lists, or a list of records) or .parquet (pyarrow)")
     p.add_argument("--proxy", metavar="COL", help="--pool column of the proxy score U")
     p.add_argument("--utility-column", metavar="COL", help="--pool column of the true utility V")
     p.add_argument("--weights", metavar="COL",
@@ -562,9 +597,11 @@ def build_parser():
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_reproduce)
 
+    from catgoodhart.lab.cli import register as register_lab
     from catgoodhart.probe.cli import register as register_probe
 
     register_probe(sub)
+    register_lab(sub)
     return parser
 
 

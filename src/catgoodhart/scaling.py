@@ -52,7 +52,7 @@ def _value(form, d, alpha, beta):
     if form in _LINEAR:
         f_alpha, f_beta = _basis(form, d)
         return alpha * f_alpha + beta * f_beta
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         if form == "power":
             return alpha * np.where(d > 0, d ** beta, 0.0)
         return alpha * d * np.exp(-beta * d)
@@ -193,11 +193,28 @@ def predict(d, reward, form, *, d_fit):
 
 
 def compare_forms(d, reward, *, d_fit, forms=FORMS):
-    """``predict`` for each form, and the name of the one that predicts beyond d_fit best."""
-    predictions = {form: predict(d, reward, form, d_fit=d_fit) for form in forms}
+    """``predict`` for each form, and the name of the one that predicts beyond d_fit best. A
+    form that cannot be fitted to these points (the power law and the return form need two
+    points with R > 0) is left out of the predictions; ``ValueError`` if none can be."""
+    predictions, problems = {}, []
+    for form in forms:
+        try:
+            predictions[form] = predict(d, reward, form, d_fit=d_fit)
+        except ValueError as e:
+            problems.append(str(e))
+    if not predictions:
+        raise ValueError("; ".join(problems))
     best = min(predictions, key=lambda f: (np.nan_to_num(predictions[f].rms_out, nan=math.inf),
                                            predictions[f].rms_in))
     return predictions, best
+
+
+def percentile_interval(draws, level):
+    """The central ``level`` percentile interval of bootstrap draws (order statistics rather
+    than interpolations where a draw is infinite, as d* is for a form that never turns over)."""
+    tails = 100 * np.array([(1 - level) / 2, (1 + level) / 2])
+    method = "linear" if np.all(np.isfinite(draws)) else "inverted_cdf"
+    return tuple(float(x) for x in np.percentile(draws, tails, method=method))
 
 
 @dataclass(frozen=True, repr=False)
@@ -234,6 +251,5 @@ def bootstrap_fit(d, curves, form, *, n_boot=1000, level=0.95, seed=0):
     rows = rng.integers(0, curves.shape[0], size=(n_boot, curves.shape[0]))
     draws = np.array([[f.alpha, f.beta, f.peak.d] for f in
                       (fit_form(d, curves[r].mean(axis=0), form) for r in rows)])
-    tails = 100 * np.array([(1 - level) / 2, (1 + level) / 2])
-    lo_hi = [tuple(float(x) for x in np.percentile(draws[:, k], tails)) for k in range(3)]
+    lo_hi = [percentile_interval(draws[:, k], level) for k in range(3)]
     return BootstrapFit(fit.form, fit, *lo_hi, level, n_boot, curves.shape[0])

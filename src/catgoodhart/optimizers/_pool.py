@@ -222,65 +222,131 @@ def softmax_moments(sums, lam):
                      ref, log_z], axis=1)
 
 
+#: |n log(F_{j-1}/F_j)| up to which expm1 and log(expm1(x)/x) come from their series
+_SERIES = 1.0 / 32.0
+#: a best-of-n sum stops where what is left is below 2^-60 of what it has summed
+_LEFT = 2.0**-60
+
+
+@njit(cache=True, inline="always")
+def _expm1_small(x):
+    """e^x - 1 for |x| <= 1/32: Taylor to x^9, the first term left out below 3e-21 relative."""
+    return x * (1.0 + x * (1.0 / 2 + x * (1.0 / 6 + x * (1.0 / 24 + x * (1.0 / 120 + x * (
+        1.0 / 720 + x * (1.0 / 5040 + x * (1.0 / 40320 + x * (1.0 / 362880)))))))))
+
+
+@njit(cache=True, inline="always")
+def _log_expm1_ratio(x):
+    """log((e^x - 1)/x) = x/2 + x²/24 - x⁴/2880 + x⁶/181440 - x⁸/9676800 for |x| <= 1/32 (the
+    next term, x^10/479001600, is below 2e-24)."""
+    y = x * x
+    return x / 2 + y * (1.0 / 24 + y * (-1.0 / 2880 + y * (1.0 / 181440 - y / 9676800)))
+
+
 @njit(cache=True, parallel=True)
-def best_of_n_moments(log_cdf, log_step, p, u, v, n):
+def best_of_n_moments(log_cdf, log_step, p, log_gap, reach, u, v, n):
     """For each n: (KL, E_π[U], E_π[V], dKL/dn, q at the top value / P there) of best-of-n on
-    distinct values u_j (ascending) with log F_j, log(F_{j-1}/F_j) and P_j: q_j = F_j^n
-    (1 - (F_{j-1}/F_j)^n). Values where n log F_j < -745 (q_j underflows) are skipped, from the
-    bottom up to the first that counts."""
+    distinct values u_j (ascending) with log F_j, s_j = log(F_{j-1}/F_j), P_j, log(-s_j/P_j)
+    and max_{i<=j}(|u_i| + |v_i|) (see ``cdf_terms``): q_j = F_j^n (1 - e^{n s_j}).
+
+    From the top value down; the sum stops where the values below can change none of the
+    sums by 2^-60 of what is summed (F_j^n bounds their total q; they would add less than
+    F_j^n max(|u| + |v|) to the means and F_j^n (|n log F_j| + |log P_min| + 1) to the KL), or
+    where q_j underflows. Where |n s_j| <= 1/32, e^{n s_j} - 1 and log(q_j/P_j) = n log F_j +
+    log n + log(-s_j/P_j) + log((e^{n s_j} - 1)/(n s_j)) come from series, not from expm1 and log."""
     m = n.size
     size = log_cdf.size
     out = np.empty((m, 5))
-    for k in prange(m):
-        nk = n[k]
-        kl = 0.0
-        su = 0.0
-        sv = 0.0
-        dkl = 0.0
-        prev = 0.0
-        for j in range(size - 1, -1, -1):
-            a = nk * log_cdf[j]
-            if a < -745.0:
-                kl += math.exp(log_cdf[j])  # the values left out: P_j (q_j log(q_j/P_j) - q_j = 0)
-                break
-            # F_j^n is the previous value's F_{j-1}^n, recomputed every 64 values against drift
-            fj = math.exp(a) if (size - 1 - j) % 64 == 0 else prev
-            if log_step[j] == -math.inf:
-                q = fj
-                prev = 0.0
-                prev_log = 0.0
-            else:
-                drop = math.expm1(nk * log_step[j])  # (F_{j-1}/F_j)^n - 1
-                q = -fj * drop
-                # F_{j-1}^n, from the drop where that does not cancel
-                prev = fj + fj * drop if drop > -0.5 else fj * math.exp(nk * log_step[j])
-                prev_log = log_cdf[j] + log_step[j]
-            if q <= 0.0:
-                kl += p[j]
-                continue
-            log_ratio = math.log(q / p[j])
-            # KL = Σ (q_j log(q_j/P_j) - q_j + P_j) (Σ q_j = Σ P_j = 1): terms >= 0, none cancels
-            # as n -> 1, where q_j -> P_j
-            kl += q * log_ratio - (q - p[j])
-            su += q * u[j]
-            sv += q * v[j]
-            # Σ dq_j/dn · log(q_j/P_j), with d(F^n)/dn = F^n log F
-            dkl += (fj * log_cdf[j] - prev * prev_log) * log_ratio
-        out[k, 0] = max(kl, 0.0)
-        out[k, 1] = su
-        out[k, 2] = sv
-        out[k, 3] = dkl
-        out[k, 4] = -math.expm1(nk * log_step[size - 1]) * math.exp(nk * log_cdf[size - 1]) / p[size - 1]
+    log_p_min = 0.0
+    for j in range(size):
+        log_p_min = min(log_p_min, math.log(p[j]))
+    # small n (every value counts) are the costly ones, and prange hands each thread a
+    # contiguous chunk: visit the n by rank in bit-reversed order (0, m/2, m/4, 3m/4, ...), so
+    # that every chunk holds small and large n alike
+    order = np.argsort(n)
+    spread = np.empty(m)
+    for r in range(m):
+        x, f, key = r, 0.5, 0.0
+        while x:
+            key += f * (x & 1)
+            x >>= 1
+            f *= 0.5
+        spread[r] = key
+    visit = order[np.argsort(spread)]
+    for i in prange(m):
+        _best_of_n_one(visit[i], log_cdf, log_step, p, log_gap, reach, u, v, n, log_p_min, out)
     return out
 
 
+@njit(cache=True)
+def _best_of_n_one(k, log_cdf, log_step, p, log_gap, reach, u, v, n, log_p_min, out):
+    """Row k of ``best_of_n_moments``."""
+    size = log_cdf.size
+    nk = n[k]
+    log_n = math.log(nk)
+    kl = su = sv = size_sum = dkl = prev = 0.0
+    fresh = 0
+    for j in range(size - 1, -1, -1):
+        a = nk * log_cdf[j]
+        if a < -745.0:
+            kl += math.exp(log_cdf[j])  # the values left out: P_j (q_j log(q_j/P_j) - q_j = 0)
+            break
+        # F_j^n is the previous value's F_{j-1}^n, recomputed every 64 values against drift
+        if fresh == 0:
+            fj = math.exp(a)
+            fresh = 64
+        else:
+            fj = prev
+        fresh -= 1
+        if a < -40.0 and fj * reach[j] <= _LEFT * size_sum and \
+                fj * (1.0 - a - log_p_min) <= _LEFT * kl:
+            kl += math.exp(log_cdf[j])  # as above: q_j log(q_j/P_j) - q_j is negligible
+            break
+        if log_step[j] == -math.inf:
+            q = fj
+            prev = 0.0
+            prev_log = 0.0
+            log_ratio = math.log(q / p[j]) if q > 0.0 else 0.0
+        else:
+            x = nk * log_step[j]
+            if x >= -_SERIES:
+                drop = _expm1_small(x)  # (F_{j-1}/F_j)^n - 1
+                log_ratio = a + log_n + log_gap[j] + _log_expm1_ratio(x)
+            else:
+                drop = math.expm1(x)
+                log_ratio = math.log(-fj * drop / p[j]) if drop < 0.0 and fj > 0.0 else 0.0
+            q = -fj * drop
+            # F_{j-1}^n, from the drop where that does not cancel
+            prev = fj + fj * drop if drop > -0.5 else fj * math.exp(x)
+            prev_log = log_cdf[j] + log_step[j]
+        if q <= 0.0:
+            kl += p[j]
+            continue
+        # KL = Σ (q_j log(q_j/P_j) - q_j + P_j) (Σ q_j = Σ P_j = 1): terms >= 0, none cancels
+        # as n -> 1, where q_j -> P_j
+        kl += q * log_ratio - (q - p[j])
+        su += q * u[j]
+        sv += q * v[j]
+        size_sum += q * (abs(u[j]) + abs(v[j]))
+        # Σ dq_j/dn · log(q_j/P_j), with d(F^n)/dn = F^n log F
+        dkl += (fj * log_cdf[j] - prev * prev_log) * log_ratio
+    out[k, 0] = max(kl, 0.0)
+    out[k, 1] = su
+    out[k, 2] = sv
+    out[k, 3] = dkl
+    out[k, 4] = -math.expm1(nk * log_step[size - 1]) * math.exp(nk * log_cdf[size - 1]) / p[size - 1]
+
+
 def cdf_terms(model):
-    """(log F_j, log(F_{j-1}/F_j), P_j) of a pool, with log F_j = log1p(-(mass above u_j))
-    where that mass is small, so that F_j^n keeps its digits for large n."""
+    """(log F_j, s_j = log(F_{j-1}/F_j), P_j, log(-s_j/P_j), max_{i<=j}(|u_i| + |v_i|)) of a pool,
+    the arguments of ``best_of_n_moments`` before u and v, with log F_j = log1p(-(mass above
+    u_j)) where that mass is small, so that F_j^n keeps its digits for large n."""
     p = model.mass
     above = np.concatenate([model.upper_mass[1:], [0.0]])
     cdf = np.minimum(np.cumsum(p), 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         log_cdf = np.where(above < 0.5, np.log1p(-above), np.log(cdf))
         log_step = np.log1p(-p / cdf)  # -inf at j = 1
-    return log_cdf, log_step, p
+        log_gap = np.log(-log_step) - np.log(p)
+    reach = np.maximum.accumulate(np.abs(model.values) + np.abs(model.group_utility))
+    return log_cdf, log_step, p, log_gap, reach

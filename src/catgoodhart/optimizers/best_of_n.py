@@ -131,9 +131,10 @@ def _continuous(model, n):
 
 
 def _pool(model, n, probabilities, out=None):
-    log_cdf, log_step, mass = cdf_terms(model)
+    terms = cdf_terms(model)
+    log_cdf, log_step, mass = terms[:3]
     if out is None:
-        out = best_of_n_moments(log_cdf, log_step, mass, model.values, model.group_utility, n)
+        out = best_of_n_moments(*terms, model.values, model.group_utility, n)
     kl = np.where(n == 1.0, 0.0, out[:, 0])
     probs = None
     if probabilities:

@@ -85,17 +85,9 @@ class RunStore:
 
     def lock(self):
         """Take the run's writer lock; ``ValueError`` if another process holds it."""
-        try:
-            import fcntl
-        except ImportError:  # no flock on this platform: the run is unprotected
-            return self
-        fh = open(self._file(".lock"), "a")
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            fh.close()
-            raise ValueError(f"{self.path}: another process is writing this run") from None
-        self._lock = fh
+        from catgoodhart._files import exclusive_lock
+
+        self._lock = exclusive_lock(self._file(".lock"), self.path)
         return self
 
     def unlock(self):
@@ -131,19 +123,10 @@ class RunStore:
     @classmethod
     def open(cls, path):
         """Open an existing run for reading; ``ValueError`` if ``path`` is not a run."""
+        from catgoodhart._files import read_run_meta
+
         path = os.fspath(path)
-        if not os.path.isdir(path):
-            raise ValueError(f"{path}: no such run directory")
-        try:
-            with open(os.path.join(path, "run.json"), encoding="utf-8") as f:
-                meta = json.load(f)
-        except (OSError, json.JSONDecodeError) as e:
-            raise ValueError(f"{path}: not a probe run (run.json unreadable: {e})") from e
-        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-            raise ValueError(f"{path}: not a probe run (run.json has no format {FORMAT!r})")
-        if meta.get("format_version", 0) > FORMAT_VERSION:
-            raise ValueError(f"{path}: written by a newer catgoodhart (format {meta['format_version']})")
-        return cls(path, meta)
+        return cls(path, read_run_meta(path, "run.json", FORMAT, FORMAT_VERSION, "a probe run"))
 
     @classmethod
     def resume(cls, path, meta, *, lock=False):
