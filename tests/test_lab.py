@@ -18,6 +18,7 @@ import pytest
 from scipy import optimize, special, stats
 
 import catgoodhart.lab.run as lab_run
+from catgoodhart import sweep
 from catgoodhart.lab import curves, proxies
 from catgoodhart.lab import world as W
 from catgoodhart.lab.config import PRESETS, LabConfig, load_config, preset
@@ -607,13 +608,13 @@ def runs(tmp_path_factory):
     base = tmp_path_factory.mktemp("lab")
     config = tiny()
     clear_caches()
-    whole = lab_run.run_lab(config, base / "whole")
+    whole = lab_run.run_lab(config, base / "whole", workers=1)
     clear_caches()
-    first = lab_run.run_lab(config, base / "parts", max_cells=3)
+    first = lab_run.run_lab(config, base / "parts", max_cells=3, workers=1)
     clear_caches()
-    second = lab_run.run_lab(config, base / "parts", resume=True, max_cells=4)
+    second = lab_run.run_lab(config, base / "parts", resume=True, max_cells=4, workers=1)
     clear_caches()
-    last = lab_run.run_lab(config, base / "parts", resume=True)
+    last = lab_run.run_lab(config, base / "parts", resume=True, workers=1)
     return config, base, whole, (first, second, last)
 
 
@@ -623,12 +624,12 @@ def test_run_layout(runs):
     assert total == config.seeds * (len(config.widths) * len(config.data_sizes) + 1 + 2)
     assert (whole.cells, whole.cells_done, whole.cells_run, whole.complete) == (total, total, total, True)
     meta = lab_run.read_meta(base / "whole")
-    assert meta["config"] == config.to_dict()
-    assert LabConfig(**meta["config"]) == config
+    assert meta["kind"] == "lab" and meta["settings"] == config.to_dict()
+    assert LabConfig(**meta["settings"]) == config
     names = {f"{c.name}.npz" for c in lab_run.cells(config)}
     assert len(names) == total
     assert set(os.listdir(base / "whole" / "cells")) == names
-    assert os.path.isfile(base / "whole" / "lab.json")
+    assert os.path.isfile(base / "whole" / "sweep.json")
 
 
 def test_interrupted_run_equals_uninterrupted(runs):
@@ -701,14 +702,14 @@ def test_cell_contents(runs):
 def test_run_refuses_overwrite_and_other_settings(runs):
     config, base, _, _ = runs
     with pytest.raises(ValueError, match="already exists"):
-        lab_run.run_lab(config, base / "whole")
+        lab_run.run_lab(config, base / "whole", workers=1)
     with pytest.raises(ValueError, match="seeds: run has 2, asked 3"):
-        lab_run.run_lab(tiny(seeds=3), base / "whole", resume=True)
+        lab_run.run_lab(tiny(seeds=3), base / "whole", resume=True, workers=1)
     with pytest.raises(ValueError, match="label_flip"):
-        lab_run.run_lab(tiny(label_flip=0.1), base / "whole", resume=True)
+        lab_run.run_lab(tiny(label_flip=0.1), base / "whole", resume=True, workers=1)
     with pytest.raises(ValueError, match="LabConfig"):
-        lab_run.run_lab(config.to_dict(), base / "other")
-    done = lab_run.run_lab(config, base / "whole", resume=True)
+        lab_run.run_lab(config.to_dict(), base / "other", workers=1)
+    done = lab_run.run_lab(config, base / "whole", resume=True, workers=1)
     assert (done.cells_run, done.complete) == (0, True)
 
 
@@ -717,7 +718,7 @@ def test_load_cell_missing_and_damaged(runs, tmp_path):
     copy = tmp_path / "copy"
     shutil.copytree(base / "whole", copy)
     cell = lab_run.cells(config)[0]
-    path = lab_run.cell_path(copy, cell)
+    path = sweep.cell_file(copy, cell.name)
     os.remove(path)
     with pytest.raises(ValueError, match="missing"):
         lab_run.load_cell(copy, cell)
@@ -733,7 +734,7 @@ def test_load_cell_truncated_is_damaged(runs, tmp_path, damage):
     copy = tmp_path / "copy"
     shutil.copytree(base / "whole", copy)
     cell = lab_run.cells(config)[0]
-    path = lab_run.cell_path(copy, cell)
+    path = sweep.cell_file(copy, cell.name)
     with open(path, "rb") as f:
         data = bytearray(f.read())
     if damage == "truncated":
@@ -754,17 +755,21 @@ def test_load_cell_truncated_is_damaged(runs, tmp_path, damage):
 def test_read_meta_refuses_other_folders(tmp_path):
     with pytest.raises(ValueError, match="no such folder"):
         lab_run.read_meta(tmp_path / "absent")
-    with pytest.raises(ValueError, match="not a lab run"):
+    with pytest.raises(ValueError, match="not a sweep run"):
         lab_run.read_meta(tmp_path)
-    (tmp_path / "lab.json").write_text('{"format": "something-else"}')
-    with pytest.raises(ValueError, match="not a lab run"):
+    (tmp_path / "sweep.json").write_text('{"format": "something-else"}')
+    with pytest.raises(ValueError, match="not a sweep run"):
         lab_run.read_meta(tmp_path)
-    (tmp_path / "lab.json").write_text("[1, 2")
-    with pytest.raises(ValueError, match="not a lab run"):
+    (tmp_path / "sweep.json").write_text("[1, 2")
+    with pytest.raises(ValueError, match="not a sweep run"):
         lab_run.read_meta(tmp_path)
-    (tmp_path / "lab.json").write_text('{"format": "catgoodhart-lab-run", "format_version": 99}')
+    (tmp_path / "sweep.json").write_text('{"format": "catgoodhart-sweep", "format_version": 99}')
     with pytest.raises(ValueError, match="newer"):
         lab_run.read_meta(tmp_path)
+    (tmp_path / "sweep.json").write_text('{"format": "catgoodhart-sweep", "format_version": 1, '
+                                         '"kind": "bon-grid"}')
+    with pytest.raises(ValueError, match="not a 'lab' one"):
+        lab_run.read_meta(tmp_path)
     (tmp_path / "empty").mkdir()
-    with pytest.raises(ValueError, match="not a lab run"):
-        lab_run.run_lab(tiny(), tmp_path / "empty", resume=True)
+    with pytest.raises(ValueError, match="not a sweep run"):
+        lab_run.run_lab(tiny(), tmp_path / "empty", resume=True, workers=1)

@@ -12,7 +12,7 @@ pytest.importorskip("torch")
 from catgoodhart.cli import main  # noqa: E402
 from catgoodhart.lab.analysis import analyze, early_stopping, smooth_p_value  # noqa: E402
 from catgoodhart.lab.reference import TINY  # noqa: E402
-from catgoodhart.lab.run import cells, run_lab  # noqa: E402
+from catgoodhart.lab.run import cells, load_cell, run_lab  # noqa: E402
 from catgoodhart.lab.score import score_pool  # noqa: E402
 from catgoodhart.reproduce import VERDICTS  # noqa: E402
 
@@ -20,7 +20,7 @@ from catgoodhart.reproduce import VERDICTS  # noqa: E402
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("lab") / "run"
-    run_lab(TINY, out)
+    run_lab(TINY, out, workers=1)
     return out
 
 
@@ -77,7 +77,7 @@ def test_smooth_p_value():
 
 def test_incomplete_run_is_refused(tmp_path):
     out = tmp_path / "run"
-    run_lab(TINY, out, max_cells=2)
+    run_lab(TINY, out, max_cells=2, workers=1)
     with pytest.raises(ValueError, match="missing; the run is not complete"):
         analyze(out)
 
@@ -105,17 +105,28 @@ def test_score_pool_bad_input():
         score_pool(x, x, n_fit=100.0, n_max=50.0)
 
 
-def test_cli_run_resume_report(tmp_path, capsys):
+def test_cli_run_resume_report(tiny_run, tmp_path, capsys):
+    """Three cells in this process, the rest on a LocalCluster of two workers: every cell's
+    arrays equal those of the run made in this process alone (bit for bit: each cell's numbers
+    come from its own seed streams)."""
     config = tmp_path / "tiny.toml"
     settings = TINY.to_dict()
     config.write_text("\n".join(f"{k} = {json.dumps(v)}" for k, v in settings.items()) + "\n")
     out = tmp_path / "run"
-    assert main(["lab", "run", str(config), "--out", str(out), "--max-cells", "3", "--quiet"]) == 0
+    run = ["lab", "run", str(config), "--out", str(out), "--quiet"]
+    assert main([*run, "--max-cells", "3", "--no-dask"]) == 0
     assert "3 of" in capsys.readouterr().out
-    assert main(["lab", "run", str(config), "--out", str(out), "--quiet"]) == 2
+    assert main(run) == 2
     assert "already exists; pass --resume" in capsys.readouterr().err
-    assert main(["lab", "run", str(config), "--out", str(out), "--resume", "--quiet"]) == 0
-    assert f"{len(cells(TINY))} of {len(cells(TINY))} cells done" in capsys.readouterr().out
+    assert main([*run, "--resume", "--workers", "2"]) == 0
+    printed = capsys.readouterr().out
+    assert f"{len(cells(TINY))} of {len(cells(TINY))} cells done" in printed
+    assert "LocalCluster (2 workers)" in printed
+    for cell in cells(TINY):
+        ours, theirs = load_cell(out, cell), load_cell(tiny_run, cell)
+        assert set(ours) == set(theirs)
+        for key in ours:
+            np.testing.assert_array_equal(ours[key], theirs[key], err_msg=f"{cell.name}: {key}")
     assert main(["lab", "report", str(out), "--json"]) == 0
     captured = capsys.readouterr()
     report = json.loads(captured.out)
@@ -135,7 +146,7 @@ def test_cli_config_errors(tmp_path, capsys):
     assert "`widths` must hold" in capsys.readouterr().err
     assert not (tmp_path / "run").exists()
     assert main(["lab", "report", str(tmp_path)]) == 2
-    assert "not a lab run" in capsys.readouterr().err
+    assert "not a sweep run" in capsys.readouterr().err
 
 
 def test_cli_score(tmp_path, capsys):

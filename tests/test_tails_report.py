@@ -295,7 +295,8 @@ def test_calibration_table_small_run(tmp_path):
     from catgoodhart.tails import calibrate
 
     out = tmp_path / "cal.md"
-    assert calibrate.main(["--seeds", "2", "--sizes", "200", "--workers", "1", "--out", str(out)]) == 0
+    assert calibrate.main(["--seeds", "2", "--sizes", "200", "--no-dask", "--quiet", "--table",
+                           str(out)]) == 0
     text = out.read_text()
     rows = [line for line in text.splitlines() if line.startswith("| ") and "---" not in line][1:]
     assert len(rows) == len(calibrate.LAWS) * len(calibrate.TRANSFORMS)

@@ -39,6 +39,27 @@ def _integer(text, low):
     return int(value)
 
 
+def add_engine_options(parser):
+    """The options that say where a sweep's cells run (see ``catgoodhart.sweep``)."""
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="run on the Dask scheduler at ADDRESS, e.g. tcp://host:8786 (default: "
+                             "$DASK_SCHEDULER_ADDRESS if set, else a LocalCluster started and stopped here)")
+    parser.add_argument("--workers", type=positive, default=None,
+                        help="worker processes of the LocalCluster (default: one per core); 1 runs every "
+                             "cell in this process")
+    parser.add_argument("--no-dask", action="store_true", help="run every cell in this process (--workers 1)")
+
+
+def engine(args):
+    """(scheduler, workers) for ``run_sweep`` from the options of ``add_engine_options``."""
+    if args.no_dask and (args.scheduler or (args.workers or 1) > 1):
+        given = "--scheduler" if args.scheduler else f"--workers {args.workers}"
+        raise UsageError(f"--no-dask runs in this process; it cannot be combined with {given}")
+    if args.scheduler and args.workers:
+        raise UsageError("--workers sizes the LocalCluster; an existing --scheduler brings its own workers")
+    return args.scheduler, 1 if args.no_dask else args.workers
+
+
 def show_help(args):
     """The handler of a command group run without a subcommand: its help (``args.help_parser``)."""
     args.help_parser.print_help()

@@ -192,32 +192,61 @@ def best_of_n_monte_carlo(X, V, n, *, trials, seed=None):
     return float(best.mean()), float(best.std(ddof=1) / math.sqrt(trials)) if trials > 1 else math.nan
 
 
+def grid_cell(cell, seed, settings):
+    """One (utility, error) pair of the paper's grid, a sweep's work (``catgoodhart.sweep``):
+    exact E_bon[V] and E_bon[U] at every n of ``settings["n"]``, and Monte Carlo means of V with
+    their standard errors from ``settings["trials"]`` draws, the k-th n seeded by child k of
+    ``seed``."""
+    utility = list(paper_utilities().values())[cell["utility"]]
+    error = list(paper_errors().values())[cell["error"]]
+    n = _counts(settings["n"]).astype(np.int64)
+    r = bon_utility(error, utility, n)
+    mc = [best_of_n_monte_carlo(error, utility, count, trials=settings["trials"], seed=s)
+          for count, s in zip(n, seed.spawn(n.size), strict=True)]
+    return {"mean_utility": r.mean_utility, "mean_proxy": r.mean_proxy,
+            "mc_mean_utility": np.array(mc)[:, 0], "mc_standard_error": np.array(mc)[:, 1],
+            "note": np.str_(r.note)}
+
+
+def grid_cells():
+    """The cells of the paper's grid: every (utility, error) pair, utility first."""
+    return [{"utility": i, "error": j} for i in range(len(paper_utilities()))
+            for j in range(len(paper_errors()))]
+
+
+def assemble_grid(results, n, trials):
+    """A ``BonGrid`` from the results of ``grid_cell`` over ``grid_cells()``, in order."""
+    utilities, errors = list(paper_utilities()), list(paper_errors())
+    shape = (len(utilities), len(errors), len(n))
+
+    def stack(key):
+        return np.array([r[key] for r in results]).reshape(shape)
+
+    notes = [f"{utilities[c['utility']]} × {errors[c['error']]}: {r['note']}"
+             for c, r in zip(grid_cells(), results, strict=True) if str(r["note"]) != "all values exact"]
+    n = np.asarray(n, dtype=np.int64)
+    return BonGrid(utilities, errors, n, stack("mean_utility"), stack("mean_proxy"), bon_kl(n), trials,
+                   stack("mc_mean_utility"), stack("mc_standard_error"), notes)
+
+
 def paper_bon_grid(n=None, *, trials=100, seed=0, progress=None):
     """The paper's synthetic best-of-N grid, exactly and by Monte Carlo.
 
     Utility ∈ {2·Normal, 2·standardized t(10)} × error ∈ {Normal, LogNormal(0, log 2) − 1,
     standardized t(3), standardized t(5), Lévy}, n ∈ geomspace(1, 4^8, 9) by default, with
-    ``trials`` best-of-n draws per point (the paper used 100). ``progress`` is called with
-    (done, total) after each cell.
+    ``trials`` best-of-n draws per point (the paper used 100). Cell c of ``grid_cells()`` is
+    seeded by child c of ``SeedSequence(seed)``, as ``catgoodhart sweep bon-grid`` seeds it on
+    any number of workers. ``progress`` is called with (done, total) after each cell.
     """
     from catgoodhart._random import seed_sequence
 
     n = np.round(np.geomspace(1, 4**8, 9)) if n is None else np.asarray(n)
     n = _counts(n).astype(np.int64)
-    utilities, errors = paper_utilities(), paper_errors()
-    shape = (len(utilities), len(errors), n.size)
-    exact_v, exact_u = np.empty(shape), np.empty(shape)
-    mc, se = np.empty(shape), np.empty(shape)
-    notes = []
-    seeds = iter(seed_sequence(seed).spawn(shape[0] * shape[1] * shape[2]))
-    for i, (v_name, V) in enumerate(utilities.items()):
-        for j, (x_name, X) in enumerate(errors.items()):
-            r = bon_utility(X, V, n)
-            exact_v[i, j], exact_u[i, j] = r.mean_utility, r.mean_proxy
-            if r.note != "all values exact":
-                notes.append(f"{v_name} × {x_name}: {r.note}")
-            for k, count in enumerate(n):
-                mc[i, j, k], se[i, j, k] = best_of_n_monte_carlo(X, V, count, trials=trials, seed=next(seeds))
-            if progress is not None:
-                progress(i * shape[1] + j + 1, shape[0] * shape[1])
-    return BonGrid(list(utilities), list(errors), n, exact_v, exact_u, bon_kl(n), trials, mc, se, notes)
+    settings = {"n": [int(k) for k in n], "trials": int(trials)}
+    cells = grid_cells()
+    results = []
+    for c, (cell, child) in enumerate(zip(cells, seed_sequence(seed).spawn(len(cells)), strict=True)):
+        results.append(grid_cell(cell, child, settings))
+        if progress is not None:
+            progress(c + 1, len(cells))
+    return assemble_grid(results, n, trials)

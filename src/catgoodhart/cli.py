@@ -599,9 +599,11 @@ def build_parser():
 
     from catgoodhart.lab.cli import register as register_lab
     from catgoodhart.probe.cli import register as register_probe
+    from catgoodhart.sweep_cli import register as register_sweep
 
     register_probe(sub)
     register_lab(sub)
+    register_sweep(sub)
     return parser
 
 

@@ -144,7 +144,7 @@ def _kl_at_gold(kl, gold, level):
 def analyze(path):
     """Fits and claims of the finished lab run in ``path`` (``ValueError`` if it is not complete)."""
     meta = read_meta(path)
-    config = LabConfig(**meta["config"])
+    config = LabConfig(**meta["settings"])
     n = None
     bon, rl = [], []
     top = max(config.data_sizes)

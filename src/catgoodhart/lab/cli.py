@@ -11,7 +11,14 @@ import os
 import sys
 
 from catgoodhart._commandline import UsageError as error
-from catgoodhart._commandline import check_output, check_output_folder, show_help, write_problem
+from catgoodhart._commandline import (
+    add_engine_options,
+    check_output,
+    check_output_folder,
+    engine,
+    show_help,
+    write_problem,
+)
 from catgoodhart._commandline import positive as _positive
 from catgoodhart._commandline import seed as _seed
 
@@ -38,6 +45,7 @@ def register(subparsers):
     p.add_argument("--resume", action="store_true", help="continue the run in --out with the same settings")
     p.add_argument("--max-cells", type=_positive, default=None,
                    help="stop after this many cells (continue later with --resume)")
+    add_engine_options(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_lab_run)
 
@@ -74,14 +82,16 @@ def _cmd_lab_run(args):
             config = load_config(args.config, preset_name=args.preset)
         else:
             config = preset(args.preset or "full")
-        result = run_lab(config, args.out, resume=args.resume, quiet=args.quiet, max_cells=args.max_cells)
+        scheduler, workers = engine(args)
+        result = run_lab(config, args.out, resume=args.resume, quiet=args.quiet, max_cells=args.max_cells,
+                         scheduler=scheduler, workers=workers)
     except (ValueError, ImportError) as e:
         raise error(str(e)) from e
     except OSError as e:
         raise error(write_problem("--out", args.out, e)) from e
     state = "complete" if result.complete else "not complete (continue with --resume)"
     print(f"{result.path}: {result.cells_done} of {result.cells} cells done ({result.cells_run} this run, "
-          f"{result.seconds:.1f} s); {state}")
+          f"{result.seconds:.1f} s, {result.engine}); {state}")
     return 0
 
 

@@ -1,35 +1,28 @@
-"""``lab run``: every cell of a lab configuration, each written to the run folder when done.
+"""``lab run``: every cell of a lab configuration, a sweep (:mod:`catgoodhart.sweep`) whose
+settings are the configuration.
 
 Layout of a run ``DIR/``::
 
-    lab.json                  format, version and the full configuration
+    sweep.json                  kind "lab", the configuration (``settings``) and the cells
     cells/proxy-w8-n100-s0.npz  one trained proxy: accuracy, its curves per prompt, its error's tail
-    cells/ensemble-s0.npz     the ensembles of one seed: best-of-n per aggregation and per member
-    cells/noise-heavy-s0.npz  proxy = gold + injected error: best-of-n and the error's tail
+    cells/ensemble-s0.npz       the ensembles of one seed: best-of-n per aggregation and per member
+    cells/noise-heavy-s0.npz    proxy = gold + injected error: best-of-n and the error's tail
 
 Each cell file is written atomically and is the record that the cell finished; ``resume``
 skips finished cells. Every cell draws its randomness from its own seed stream
-(:func:`catgoodhart.lab.world.stream`), so a resumed run equals an uninterrupted one.
+(:func:`catgoodhart.lab.world.stream`), so a resumed run, or one spread over Dask workers,
+equals an uninterrupted one in this process.
 """
 
-import json
-import os
-import time
-import zipfile
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from catgoodhart import __version__
-from catgoodhart._files import exclusive_lock, read_run_meta, write_atomically
-from catgoodhart._progress import progress_bar
-from catgoodhart._results import Result
 from catgoodhart.lab import curves, proxies
 from catgoodhart.lab import world as _world
 from catgoodhart.lab.config import LabConfig
+from catgoodhart.sweep import load_result, read_sweep, run_sweep
 
-FORMAT = "catgoodhart-lab-run"
-FORMAT_VERSION = 1
 NOISE_KINDS = ("heavy", "light")
 
 
@@ -141,92 +134,34 @@ def run_cell(config, cell):
     return out
 
 
-@dataclass(frozen=True, repr=False)
-class LabRun(Result):
-    """What a ``run_lab`` call did."""
-
-    path: str
-    cells: int
-    cells_done: int
-    cells_run: int
-    complete: bool
-    seconds: float
-
-
-def _meta(config):
-    return {"format": FORMAT, "format_version": FORMAT_VERSION, "catgoodhart": __version__,
-            "config": config.to_dict()}
+def work(cell, seed, settings):
+    """One lab cell as a sweep's work (``catgoodhart.sweep``): the cell's randomness comes from
+    the lab's streams keyed by what the cell is (:func:`catgoodhart.lab.world.stream`), since its
+    world (gold reward, pools, comparisons) is shared by every cell; ``seed`` is not used."""
+    return run_cell(LabConfig(**settings), Cell(**cell))
 
 
 def read_meta(path):
-    """The run folder's ``lab.json`` as a dict; ``ValueError`` if ``path`` is not a lab run."""
-    return read_run_meta(path, "lab.json", FORMAT, FORMAT_VERSION, "a lab run")
+    """The run folder's ``sweep.json`` (kind "lab"), its ``settings`` the lab's configuration;
+    ``ValueError`` if ``path`` is not a lab run."""
+    return read_sweep(path, kind="lab")
 
 
-def cell_path(path, cell):
-    return os.path.join(os.fspath(path), "cells", f"{cell.name}.npz")
-
-
-def _start(config, out, resume):
-    out = os.fspath(out)
-    if os.path.lexists(out):
-        if not resume:
-            raise ValueError(f"{out}: already exists; pass --resume to continue it, or choose another --out")
-        meta = read_meta(out)
-        if meta["config"] != config.to_dict():
-            theirs = meta["config"]
-            diffs = [k for k in config.to_dict() if theirs.get(k) != config.to_dict()[k]]
-            asked = config.to_dict()
-            detail = "; ".join(f"{k}: run has {theirs.get(k)!r}, asked {asked[k]!r}" for k in diffs)
-            raise ValueError(f"{out}: cannot resume with different settings ({detail})")
-        return
-    parent = os.path.dirname(os.path.abspath(out))
-    if os.path.lexists(parent) and not os.path.isdir(parent):
-        raise ValueError(f"{out}: {parent} is not a folder")
-    os.makedirs(os.path.join(out, "cells"))
-    data = json.dumps(_meta(config), indent=2, ensure_ascii=False) + "\n"
-    write_atomically(os.path.join(out, "lab.json"), lambda f: f.write(data), text=True)
-
-
-def run_lab(config, out, *, resume=False, quiet=True, max_cells=None):
-    """Run (or, with ``resume``, continue) every cell of ``config`` into the folder ``out``.
+def run_lab(config, out, *, resume=False, quiet=True, max_cells=None, scheduler=None, workers=None):
+    """Run (or, with ``resume``, continue) every cell of ``config`` into the folder ``out``, on a
+    Dask ``LocalCluster`` (``workers``: its size, 1 for this process) or the scheduler at
+    ``scheduler`` (see ``catgoodhart.sweep.run_sweep``).
 
     ``max_cells`` stops after that many cells (a planned interruption). An interruption keeps
     every finished cell."""
     if not isinstance(config, LabConfig):
         raise ValueError(f"`config` must be a LabConfig, got {type(config).__name__}")
-    started = time.perf_counter()
-    _start(config, out, resume)
-    lock = exclusive_lock(os.path.join(os.fspath(out), ".lock"), os.fspath(out))
-    try:
-        todo = [c for c in cells(config) if not os.path.exists(cell_path(out, c))]
-        total = len(cells(config))
-        run = 0
-        with progress_bar(not quiet) as bar:
-            task = bar.add_task("lab cells", total=total, completed=total - len(todo))
-            for cell in todo:
-                if max_cells is not None and run >= max_cells:
-                    break
-                bar.update(task, description=f"lab {cell.name}")
-                arrays = run_cell(config, cell)
-                write_atomically(cell_path(out, cell), lambda f, a=arrays: np.savez(f, **a))
-                run += 1
-                bar.advance(task)
-        done = total - len(todo) + run
-        return LabRun(os.fspath(out), total, done, run, done == total,
-                      round(time.perf_counter() - started, 3))
-    finally:
-        if lock is not None:
-            lock.close()
+    todo = cells(config)
+    return run_sweep(work, [asdict(c) for c in todo], out, kind="lab", seed=config.seed,
+                     settings=config.to_dict(), names=[c.name for c in todo], resume=resume, quiet=quiet,
+                     max_cells=max_cells, scheduler=scheduler, workers=workers)
 
 
 def load_cell(path, cell):
     """The arrays of a finished cell; ``ValueError`` if its file is missing or damaged."""
-    file = cell_path(path, cell)
-    try:
-        with open(file, "rb") as fh, np.load(fh, allow_pickle=False) as data:
-            return {k: data[k] for k in data.files}
-    except FileNotFoundError:
-        raise ValueError(f"{file}: missing; the run is not complete (continue it with --resume)") from None
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
-        raise ValueError(f"{file}: damaged ({e}); delete it and continue the run with --resume") from e
+    return load_result(path, cell.name)
