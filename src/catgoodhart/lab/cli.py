@@ -99,6 +99,11 @@ def _fmt(x):
     return f"{x:.3g}"
 
 
+def _with_interval(row, key):
+    low, high = row[f"{key}_interval"]
+    return f"{_fmt(row[key])} [{_fmt(low)}, {_fmt(high)}]"
+
+
 def report_text(analysis):
     """The analysis as plain text: fits per configuration, then the claims."""
     from catgoodhart.lab.analysis import FORM_TOLERANCE
@@ -111,18 +116,15 @@ def report_text(analysis):
            f"{'rms out':>7} {'beyond':>6} {'best form':>9} {'error@n_max':>11}  error tail under π0"
     lines.append(head)
     for r in analysis.bon:
-        cells = [f"{_fmt(r[k])} [{_fmt(r[k + '_interval'][0])}, {_fmt(r[k + '_interval'][1])}]"
-                 for k in ("alpha", "beta", "peak_d")]
+        cells = [_with_interval(r, k) for k in ("alpha", "beta", "peak_d")]
         lines.append(f"{r['parameters']:>7} {r['data']:>6} {r['accuracy']:>9.3f} {cells[0]:>22} "
                      f"{cells[1]:>22} {cells[2]:>22} {r['rms_in']:>7.3f} {r['rms_out']:>7.3f} "
                      f"{'holds' if r['form_holds'] else 'fails':>6} {r['best_form']:>9} "
                      f"{r['error_gain'][-1]:>11.3f}  {', '.join(r['error_tails'])}")
     lines += ["", "RL (policy gradient, early stopping): R(d) = d(α − β log d)"]
     for r in analysis.rl:
-        lines.append(f"{r['parameters']:>7} params: α = {_fmt(r['alpha'])} [{_fmt(r['alpha_interval'][0])}, "
-                     f"{_fmt(r['alpha_interval'][1])}], β = {_fmt(r['beta'])} "
-                     f"[{_fmt(r['beta_interval'][0])}, "
-                     f"{_fmt(r['beta_interval'][1])}], rms {r['rms_in']:.3f}")
+        lines.append(f"{r['parameters']:>7} params: α = {_with_interval(r, 'alpha')}, "
+                     f"β = {_with_interval(r, 'beta')}, rms {r['rms_in']:.3f}")
     lines += ["", "claims"]
     for c in analysis.claims:
         lines.append(f"{c.number}. {c.title}: {c.verdict}: {c.reason}")
