@@ -29,12 +29,20 @@ def _calibration(out, **engine):
                      settings={"seeds": 4, "sizes": [2000]}, **engine)
 
 
+#: quadrature results that may differ in the last bits between processes (the exact best-of-n
+#: integrals); everything drawn from a seed must agree bit for bit
+QUADRATURE = ("mean_utility", "mean_proxy")
+
+
 def _same_results(a, b, count):
     for c in range(count):
         ours, theirs = load_result(a, f"c{c:06d}"), load_result(b, f"c{c:06d}")
         assert set(ours) == set(theirs)
         for key in ours:
-            np.testing.assert_array_equal(ours[key], theirs[key], err_msg=f"cell {c}: {key}")
+            if key in QUADRATURE:  # 4 ulps: one rounding more or less in a sum of a few terms
+                np.testing.assert_array_max_ulp(ours[key], theirs[key], maxulp=4)
+            else:
+                np.testing.assert_array_equal(ours[key], theirs[key], err_msg=f"cell {c}: {key}")
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from catgoodhart import scaling
+from catgoodhart._random import seed_sequence
 from catgoodhart._results import Result
 from catgoodhart._validation import count, real
 from catgoodhart.lab import curves
+from catgoodhart.optimizers.best_of_n import n_for_kl
 
 
 @dataclass(frozen=True, repr=False)
@@ -65,6 +67,7 @@ def score_pool(proxy, gold, *, n_fit=1000.0, n_max=60_000.0, n_points=40, kl_poi
                                    (("n_points", n_points), ("kl_points", kl_points), ("n_boot", n_boot)))
     if n_points < 5 or kl_points < 3 or n_boot < 10:
         raise ValueError("`n_points` must be >= 5, `kl_points` >= 3 and `n_boot` >= 10")
+    level = real("level", level, low=0.0, high=1.0, low_open=True, high_open=True)
     n = curves.n_grid(n_max, n_fit, n_points)
     bon_kl, bon_gold, bon_proxy = curves.best_of_n_curve(u, g, n)
     kl = curves.kl_grid(u.size, kl_points)
@@ -72,7 +75,7 @@ def score_pool(proxy, gold, *, n_fit=1000.0, n_max=60_000.0, n_points=40, kl_poi
     inside = n <= n_fit
     d = np.sqrt(bon_kl)
     fit = scaling.fit_form(d[inside], bon_gold[inside], "bon")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed_sequence(seed))
     draws = []
     for _ in range(n_boot):
         pick = rng.integers(0, u.size, u.size)
@@ -82,8 +85,6 @@ def score_pool(proxy, gold, *, n_fit=1000.0, n_max=60_000.0, n_points=40, kl_poi
     draws = np.array(draws)
     intervals = [scaling.percentile_interval(draws[:, k], level) for k in range(3)]
     predictions, best = scaling.compare_forms(d, bon_gold, d_fit=float(d[inside].max()))
-    from catgoodhart.optimizers.best_of_n import n_for_kl
-
     peak_n = float(n_for_kl(np.array([fit.peak.kl]))[0]) if fit.peak.kl <= 690 else math.inf
     return PoolScore(u.size, n, bon_kl, bon_gold, bon_proxy, kl, matched["kl_tilt"][0],
                      matched["quantilizer"][0], fit, *intervals, peak_n,
