@@ -966,6 +966,25 @@ class TestLargePool:
         close(r.kl, kl, 1e-10, 0.0)
         close(r.mean_utility, mean_v, 1e-12, 1e-14)
 
+    def test_best_of_n_row_does_not_depend_on_the_grid(self):
+        """The kernel sums 8 n per pass over the pool (a vector loop where all take the series,
+        one n at a time below); each n's lane does the same arithmetic in either, so a row is
+        the same alone, in any grid and under any order: a promise, compared bit for bit."""
+        u, v, w = large_pool(20_000)
+        m = ProxyModel.from_pool(u, v, weights=w)
+        grid = np.concatenate([np.arange(1.0, 20.0), np.geomspace(20.0, 6e4, 18), [1.5, 2.5]])
+        together = best_of_n(m, n=grid, probabilities=False)
+        shuffled = np.random.default_rng(0).permutation(grid.size)
+        again = best_of_n(m, n=grid[shuffled], probabilities=False)
+        for name in ("kl", "mean_utility", "mean_proxy"):
+            np.testing.assert_array_equal(getattr(again, name), getattr(together, name)[shuffled])
+        for i in (0, 5, 19, 30, grid.size - 1):
+            alone = best_of_n(m, n=grid[i], probabilities=False)
+            assert (alone.kl, alone.mean_utility) == (together.kl[i], together.mean_utility[i])
+        kl, mean_v = mp_best_of_n(m.mass, m.group_utility, grid[30])
+        close(together.kl[30], kl, 1e-10, 0.0)
+        close(together.mean_utility[30], mean_v, 1e-12, 1e-14)
+
     def test_best_of_n_at_kl(self):
         u, v, w = large_pool(20_000)
         m = ProxyModel.from_pool(u, v, weights=w)

@@ -139,7 +139,7 @@ _CHECKS = {
     "noise_nu": _real(0.0, 1e6, low_open=True), "bootstrap": _int(10, 10**6),
 }
 
-#: named starting points: "small" runs in CI and in ``catgoodhart reproduce`` (about a minute
+#: named starting points: "small" runs in CI and in ``catgoodhart reproduce`` (about half a minute
 #: on two cores); "full" is the default, with more prompts, seeds and training.
 PRESETS = {
     "small": {"prompts": 2, "seeds": 2, "train_steps": 200, "rl_steps": 600, "n_points": 30,

@@ -243,98 +243,151 @@ def _log_expm1_ratio(x):
     return x / 2 + y * (1.0 / 24 + y * (-1.0 / 2880 + y * (1.0 / 181440 - y / 9676800)))
 
 
+#: the n summed together, as the lanes of one loop over the pool (a vector loop where all of
+#: them take the series)
+_LANES = 8
+#: rows of a block's state, one array of _LANES each: F_j^n, then the sums KL, E[U], E[V],
+#: E[|U| + |V|] and dKL/dn, then n, log n, and 1 while the lane still sums (0 once it stops)
+_F, _KL, _SU, _SV, _SIZE, _DKL, _N, _LOG_N, _KEEP = range(9)
+
+
 @njit(cache=True, parallel=True)
 def best_of_n_moments(log_cdf, log_step, p, log_gap, reach, u, v, n):
     """For each n: (KL, E_π[U], E_π[V], dKL/dn, q at the top value / P there) of best-of-n on
     distinct values u_j (ascending) with log F_j, s_j = log(F_{j-1}/F_j), P_j, log(-s_j/P_j)
     and max_{i<=j}(|u_i| + |v_i|) (see ``cdf_terms``): q_j = F_j^n (1 - e^{n s_j}).
 
-    From the top value down; the sum stops where the values below can change none of the
-    sums by 2^-60 of what is summed (F_j^n bounds their total q; they would add less than
+    From the top value down; a sum stops where the values below can change none of its sums
+    by 2^-60 of what is summed (F_j^n bounds their total q; they would add less than
     F_j^n max(|u| + |v|) to the means and F_j^n (|n log F_j| + |log P_min| + 1) to the KL), or
     where q_j underflows. Where |n s_j| <= 1/32, e^{n s_j} - 1 and log(q_j/P_j) = n log F_j +
-    log n + log(-s_j/P_j) + log((e^{n s_j} - 1)/(n s_j)) come from series, not from expm1 and log."""
+    log n + log(-s_j/P_j) + log((e^{n s_j} - 1)/(n s_j)) come from series, not from expm1 and log.
+
+    The n go in blocks of ``_LANES`` neighbours (sorted), each block one pass over the pool. A
+    lane does the same arithmetic in the vector loop as alone, so a row depends on its n alone:
+    not on the other n, their order or the number of threads."""
     m = n.size
-    size = log_cdf.size
     out = np.empty((m, 5))
     log_p_min = 0.0
-    for j in range(size):
+    for j in range(log_cdf.size):
         log_p_min = min(log_p_min, math.log(p[j]))
-    # small n (every value counts) are the costly ones, and prange hands each thread a
-    # contiguous chunk: visit the n by rank in bit-reversed order (0, m/2, m/4, 3m/4, ...), so
-    # that every chunk holds small and large n alike
     order = np.argsort(n)
-    spread = np.empty(m)
-    for r in range(m):
+    blocks = (m + _LANES - 1) // _LANES
+    # blocks of small n (every value counts) cost the most, and prange hands each thread a
+    # contiguous chunk: visit the blocks in bit-reversed order (0, B/2, B/4, 3B/4, ...), so
+    # that every chunk holds small and large n alike
+    spread = np.empty(blocks)
+    for r in range(blocks):
         x, f, key = r, 0.5, 0.0
         while x:
             key += f * (x & 1)
             x >>= 1
             f *= 0.5
         spread[r] = key
-    visit = order[np.argsort(spread)]
-    for i in prange(m):
-        _best_of_n_one(visit[i], log_cdf, log_step, p, log_gap, reach, u, v, n, log_p_min, out)
+    visit = np.argsort(spread)
+    for i in prange(blocks):
+        block = visit[i]
+        rows = order[block * _LANES:min(m, (block + 1) * _LANES)]
+        _best_of_n_block(rows, log_cdf, log_step, p, log_gap, reach, u, v, n, log_p_min, out)
     return out
 
 
 @njit(cache=True)
-def _best_of_n_one(k, log_cdf, log_step, p, log_gap, reach, u, v, n, log_p_min, out):
-    """Row k of ``best_of_n_moments``."""
+def _best_of_n_block(rows, log_cdf, log_step, p, log_gap, reach, u, v, n, log_p_min, out):
+    """Rows ``rows`` (n ascending, at most ``_LANES``) of ``best_of_n_moments``. The lanes'
+    state is one array (``_F`` ...), so that the compiler sees its rows apart and runs the
+    series loop in vector registers; lanes past ``rows`` repeat the last n and stay at F^n = 0."""
     size = log_cdf.size
-    nk = n[k]
-    log_n = math.log(nk)
-    kl = su = sv = size_sum = dkl = prev = 0.0
+    w = rows.size
+    state = np.zeros(9 * _LANES)
+    for b in range(_LANES):
+        nb = n[rows[min(b, w - 1)]]
+        state[_N * _LANES + b] = nb
+        state[_LOG_N * _LANES + b] = math.log(nb)
+        state[_KEEP * _LANES + b] = 1.0
+    n_top = n[rows[w - 1]]
+    left_out = np.zeros(_LANES)  # F_j at the value where a lane stopped: the mass below it
+    summing = w
     fresh = 0
     for j in range(size - 1, -1, -1):
-        a = nk * log_cdf[j]
-        if a < -745.0:
-            kl += math.exp(log_cdf[j])  # the values left out: P_j (q_j log(q_j/P_j) - q_j = 0)
-            break
-        # F_j^n is the previous value's F_{j-1}^n, recomputed every 64 values against drift
+        lc, ls, pj = log_cdf[j], log_step[j], p[j]
+        # F_j^n is carried down as F_{j-1}^n, recomputed every 64 values against drift; the
+        # lanes check there whether to stop
         if fresh == 0:
-            fj = math.exp(a)
             fresh = 64
-        else:
-            fj = prev
+            for b in range(w):
+                if state[_KEEP * _LANES + b] == 0.0:
+                    continue
+                a = state[_N * _LANES + b] * lc
+                f = math.exp(a)
+                if a < -745.0 or (a < -40.0 and f * reach[j] <= _LEFT * state[_SIZE * _LANES + b]
+                                  and f * (1.0 - a - log_p_min) <= _LEFT * state[_KL * _LANES + b]):
+                    # the values left out add P_j (q_j log(q_j/P_j) - q_j ~ 0) to the KL
+                    state[_KEEP * _LANES + b] = 0.0
+                    left_out[b] = math.exp(lc)
+                    f = 0.0
+                    summing -= 1
+                state[_F * _LANES + b] = f
+            if summing == 0:
+                break
         fresh -= 1
-        if a < -40.0 and fj * reach[j] <= _LEFT * size_sum and \
-                fj * (1.0 - a - log_p_min) <= _LEFT * kl:
-            kl += math.exp(log_cdf[j])  # as above: q_j log(q_j/P_j) - q_j is negligible
-            break
-        if log_step[j] == -math.inf:
-            q = fj
-            prev = 0.0
-            prev_log = 0.0
-            log_ratio = math.log(q / p[j]) if q > 0.0 else 0.0
-        else:
-            x = nk * log_step[j]
-            if x >= -_SERIES:
+        uj, vj, gap = u[j], v[j], log_gap[j]
+        reach_j = abs(uj) + abs(vj)
+        if ls != -math.inf and n_top * ls >= -_SERIES:
+            log_prev = lc + ls
+            for b in range(_LANES):
+                f = state[_F * _LANES + b]
+                nb = state[_N * _LANES + b]
+                x = nb * ls
                 drop = _expm1_small(x)  # (F_{j-1}/F_j)^n - 1
-                log_ratio = a + log_n + log_gap[j] + _log_expm1_ratio(x)
-            else:
-                drop = math.expm1(x)
-                log_ratio = math.log(-fj * drop / p[j]) if drop < 0.0 and fj > 0.0 else 0.0
-            q = -fj * drop
-            # F_{j-1}^n, from the drop where that does not cancel
-            prev = fj + fj * drop if drop > -0.5 else fj * math.exp(x)
-            prev_log = log_cdf[j] + log_step[j]
-        if q <= 0.0:
-            kl += p[j]
+                log_ratio = nb * lc + state[_LOG_N * _LANES + b] + gap + _log_expm1_ratio(x)
+                q = -f * drop
+                below = f + f * drop
+                _add_term(state, b, q, log_ratio, pj * state[_KEEP * _LANES + b], uj, vj, reach_j,
+                          f * lc - below * log_prev)
+                state[_F * _LANES + b] = below
             continue
-        # KL = Σ (q_j log(q_j/P_j) - q_j + P_j) (Σ q_j = Σ P_j = 1): terms >= 0, none cancels
-        # as n -> 1, where q_j -> P_j
-        kl += q * log_ratio - (q - p[j])
-        su += q * u[j]
-        sv += q * v[j]
-        size_sum += q * (abs(u[j]) + abs(v[j]))
-        # Σ dq_j/dn · log(q_j/P_j), with d(F^n)/dn = F^n log F
-        dkl += (fj * log_cdf[j] - prev * prev_log) * log_ratio
-    out[k, 0] = max(kl, 0.0)
-    out[k, 1] = su
-    out[k, 2] = sv
-    out[k, 3] = dkl
-    out[k, 4] = -math.expm1(nk * log_step[size - 1]) * math.exp(nk * log_cdf[size - 1]) / p[size - 1]
+        for b in range(w):
+            f = state[_F * _LANES + b]
+            nb = state[_N * _LANES + b]
+            if ls == -math.inf:  # the lowest value: F_{j-1} = 0
+                q, below, log_prev = f, 0.0, 0.0
+                log_ratio = math.log(q / pj) if q > 0.0 else 0.0
+            else:
+                x = nb * ls
+                if x >= -_SERIES:
+                    drop = _expm1_small(x)
+                    log_ratio = nb * lc + state[_LOG_N * _LANES + b] + gap + _log_expm1_ratio(x)
+                else:
+                    drop = math.expm1(x)
+                    log_ratio = math.log(-f * drop / pj) if drop < 0.0 and f > 0.0 else 0.0
+                q = -f * drop
+                # F_{j-1}^n, from the drop where that does not cancel
+                below = f + f * drop if drop > -0.5 else f * math.exp(x)
+                log_prev = lc + ls
+            _add_term(state, b, max(q, 0.0), log_ratio, pj * state[_KEEP * _LANES + b], uj, vj,
+                      reach_j, f * lc - below * log_prev)
+            state[_F * _LANES + b] = below
+    for b in range(w):
+        k = rows[b]
+        nb = state[_N * _LANES + b]
+        out[k, 0] = max(state[_KL * _LANES + b] + left_out[b], 0.0)
+        out[k, 1] = state[_SU * _LANES + b]
+        out[k, 2] = state[_SV * _LANES + b]
+        out[k, 3] = state[_DKL * _LANES + b]
+        out[k, 4] = -math.expm1(nb * log_step[size - 1]) * math.exp(nb * log_cdf[size - 1]) / p[size - 1]
+
+
+@njit(cache=True, inline="always")
+def _add_term(state, b, q, log_ratio, pj, uj, vj, reach_j, slope):
+    """One value's terms in lane b: KL = Σ (q_j log(q_j/P_j) - q_j + P_j) (Σ q_j = Σ P_j = 1;
+    terms >= 0, none cancels as n -> 1, where q_j -> P_j), the means, and dKL/dn = Σ dq_j/dn
+    log(q_j/P_j) with d(F^n)/dn = F^n log F (``slope`` = dq_j/dn)."""
+    state[_KL * _LANES + b] += q * log_ratio - (q - pj)
+    state[_SU * _LANES + b] += q * uj
+    state[_SV * _LANES + b] += q * vj
+    state[_SIZE * _LANES + b] += q * reach_j
+    state[_DKL * _LANES + b] += slope * log_ratio
 
 
 def cdf_terms(model):
@@ -347,6 +400,7 @@ def cdf_terms(model):
     with np.errstate(divide="ignore", invalid="ignore"):
         log_cdf = np.where(above < 0.5, np.log1p(-above), np.log(cdf))
         log_step = np.log1p(-p / cdf)  # -inf at j = 1
-        log_gap = np.log(-log_step) - np.log(p)
+        # 0 where s_j rounds to 0 (then q_j = 0 and the term is P_j)
+        log_gap = np.where(log_step < 0.0, np.log(-log_step) - np.log(p), 0.0)
     reach = np.maximum.accumulate(np.abs(model.values) + np.abs(model.group_utility))
     return log_cdf, log_step, p, log_gap, reach
