@@ -54,7 +54,11 @@ def in_process(tmp_path_factory):
 
 
 def test_local_cluster_equals_in_process(in_process, tmp_path):
+    names = ("NUMBA_NUM_THREADS", "MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_", "OMP_NUM_THREADS")
+    environ = {name: os.environ.get(name) for name in names}
     run = _grid(tmp_path / "grid", workers=2)
+    # the workers' settings stay theirs: this process's environment is as it was
+    assert {name: os.environ.get(name) for name in names} == environ
     assert run.complete and run.cells_run == run.cells == 10 and run.engine == "LocalCluster (2 workers)"
     # bit for bit: cell c draws from child c of SeedSequence(7) wherever it runs
     _same_results(in_process / "grid", tmp_path / "grid", run.cells)

@@ -19,6 +19,7 @@ a sweep on a ``LocalCluster`` needs the ``if __name__ == "__main__":`` guard: th
 new processes that import the script's module.
 """
 
+import contextlib
 import json
 import os
 import secrets
@@ -190,6 +191,22 @@ def run_sweep(work, cells, out, *, kind, seed, settings=None, names=None, resume
             lock.close()
 
 
+@contextlib.contextmanager
+def _environ_restored(names):
+    """Put back these environment variables on exit: Dask's nannies write their pre-spawn
+    settings into this process's environment, where a later numba compilation would read
+    NUMBA_NUM_THREADS and refuse a count other than the one its threads started with."""
+    saved = {name: os.environ.get(name) for name in names}
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def _on_dask(work, cells, seed, settings, todo, scheduler, workers, finished):
     """Submit the cells ``todo`` to Dask and hand each result to ``finished`` as it arrives."""
     try:
@@ -199,12 +216,24 @@ def _on_dask(work, cells, seed, settings, todo, scheduler, workers, finished):
         raise ImportError("sweeps on Dask need dask and distributed: pip install 'dask[distributed]' "
                           "(or pass --no-dask)") from e
     cluster = None
-    # Dask's workers hand freed memory back to the system above 64 KiB by default; cells that
-    # allocate and free arrays of a few hundred KiB per step then spend most of their time in
-    # the kernel: raise that threshold to 128 MiB
+    n = workers or os.cpu_count() or 1
+    # Dask's workers hand freed memory back to the system above 64 KiB (MALLOC_TRIM_THRESHOLD_),
+    # and setting that turns off glibc's adaptive mmap threshold: every array of 128 KiB or more
+    # is then mapped and unmapped, its pages faulted in anew each time, and cells of arrays of
+    # a few hundred KiB run 20-50% slower than in one process. Keep freed memory up to 128 MiB
+    # and map only arrays above 32 MiB (glibc's largest mmap threshold on 64-bit). numba's
+    # parallel kernels get the cores left per worker (as Dask does for the BLAS threads), not
+    # one thread per core in each worker; they write each output from one thread, so a cell
+    # gives the same bits with any number of threads. The workers' profiler (it reads the
+    # running task's stack every 10 ms, for the dashboard) slows cells of Python calls by up to
+    # 40%: off.
+    spawn = "distributed.nanny.pre-spawn-environ."
     settings_dask = {"distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
-                     "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": str(2**27)}
-    with dask.config.set(settings_dask):
+                     "distributed.worker.profile.enabled": False,
+                     spawn + "MALLOC_TRIM_THRESHOLD_": str(2**27),
+                     spawn + "MALLOC_MMAP_THRESHOLD_": str(2**25),
+                     spawn + "NUMBA_NUM_THREADS": str(max(1, (os.cpu_count() or 1) // n))}
+    with dask.config.set(settings_dask), _environ_restored(dask.config.get(spawn[:-1])):
         if scheduler is not None:
             try:
                 client = Client(scheduler, timeout="10s")
@@ -212,9 +241,6 @@ def _on_dask(work, cells, seed, settings, todo, scheduler, workers, finished):
                 raise ValueError(f"cannot reach the Dask scheduler at {scheduler!r}: {e}") from e
             engine = f"scheduler at {scheduler}"
         else:
-            n = workers or os.cpu_count() or 1
-            # numba keeps its own thread count in the workers: a parallel reduction can round
-            # differently with fewer threads, and a cell must give the same bits anywhere
             cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0")
             client = Client(cluster)
             engine = f"LocalCluster ({n} workers)"

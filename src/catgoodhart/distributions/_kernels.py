@@ -6,8 +6,10 @@ thread count. Normal and exponential variates use 256-layer ziggurats (Marsaglia
 2000) whose tables are built below from the base-strip abscissa r; gamma variates use
 Marsaglia & Tsang's squeeze method; every other law is a transform of these.
 
-The module compiles nothing when imported: each kind's sampler is compiled (and cached on
-disk) the first time it is called.
+The module compiles nothing when imported: the sampler of all kinds is compiled the first
+time one is called (about 10 s) and cached on disk. Its functions are plain module functions,
+not closures, so that every later process loads that cache (a closure over a compiled
+function is keyed by that function's pickle, which differs from process to process).
 """
 
 import math
@@ -150,111 +152,98 @@ def _gamma(st, d, c):
             return d * v, st
 
 
-def _make_sampler(kind):
-    """The parallel sampler of one kind. ``kind`` is a constant of the closure, so numba
-    compiles only that kind's branch (a few seconds; all branches together take about 20 s),
-    once per kind, and caches it on disk."""
+@njit(cache=True, error_model="numpy")
+def _fill(out, p, st, kind):
+    """Fill ``out`` with loc + scale * Z, Z the standard variate of ``kind``.
 
-    @njit(cache=True, error_model="numpy")
-    def fill(out, p, st):
-        """Fill ``out`` with loc + scale * Z, Z the standard variate of ``kind``.
-
-        p = (loc, scale, a, b): a and b are the shape parameters of the kind.
-        """
-        loc, scale, a, b = p[0], p[1], p[2], p[3]
-        n = out.shape[0]
-        if kind == UNIFORM:
+    p = (loc, scale, a, b): a and b are the shape parameters of the kind.
+    """
+    loc, scale, a, b = p[0], p[1], p[2], p[3]
+    n = out.shape[0]
+    if kind == UNIFORM:
+        for j in range(n):
+            u, st = _uniform(st)
+            out[j] = loc + scale * u
+    elif kind == NORMAL:
+        for j in range(n):
+            z, st = _normal(st)
+            out[j] = loc + scale * z
+    elif kind == EXPONENTIAL:
+        for j in range(n):
+            e, _, st = _exponential(st)
+            out[j] = loc + scale * e
+    elif kind == GUMBEL:
+        for j in range(n):
+            e, _, st = _exponential(st)
+            out[j] = loc - scale * math.log(e)
+    elif kind == LAPLACE:
+        for j in range(n):
+            e, negative, st = _exponential(st)
+            out[j] = loc - scale * e if negative else loc + scale * e
+    elif kind == WEIBULL:  # a = 1 / shape
+        for j in range(n):
+            e, _, st = _exponential(st)
+            out[j] = loc + scale * e**a
+    elif kind == STUDENT_T:  # a = nu / 2; T = N / sqrt(G / a), G ~ Gamma(a)
+        if a >= 1.0:
+            d = a - 1.0 / 3.0
+            c = 1.0 / math.sqrt(9.0 * d)
             for j in range(n):
+                z, st = _normal(st)
+                g, st = _gamma(st, d, c)
+                out[j] = loc + scale * z / math.sqrt(g / a)
+        else:  # Gamma(a) = Gamma(a + 1) * U^(1/a), kept in log space for tiny a
+            d = a + 1.0 - 1.0 / 3.0
+            c = 1.0 / math.sqrt(9.0 * d)
+            for j in range(n):
+                z, st = _normal(st)
+                g, st = _gamma(st, d, c)
                 u, st = _uniform(st)
-                out[j] = loc + scale * u
-        elif kind == NORMAL:
-            for j in range(n):
-                z, st = _normal(st)
-                out[j] = loc + scale * z
-        elif kind == EXPONENTIAL:
-            for j in range(n):
-                e, _, st = _exponential(st)
-                out[j] = loc + scale * e
-        elif kind == GUMBEL:
-            for j in range(n):
-                e, _, st = _exponential(st)
-                out[j] = loc - scale * math.log(e)
-        elif kind == LAPLACE:
-            for j in range(n):
-                e, negative, st = _exponential(st)
-                out[j] = loc - scale * e if negative else loc + scale * e
-        elif kind == WEIBULL:  # a = 1 / shape
-            for j in range(n):
-                e, _, st = _exponential(st)
-                out[j] = loc + scale * e**a
-        elif kind == STUDENT_T:  # a = nu / 2; T = N / sqrt(G / a), G ~ Gamma(a)
-            if a >= 1.0:
-                d = a - 1.0 / 3.0
-                c = 1.0 / math.sqrt(9.0 * d)
-                for j in range(n):
-                    z, st = _normal(st)
-                    g, st = _gamma(st, d, c)
-                    out[j] = loc + scale * z / math.sqrt(g / a)
-            else:  # Gamma(a) = Gamma(a + 1) * U^(1/a), kept in log space for tiny a
-                d = a + 1.0 - 1.0 / 3.0
-                c = 1.0 / math.sqrt(9.0 * d)
-                for j in range(n):
-                    z, st = _normal(st)
-                    g, st = _gamma(st, d, c)
-                    u, st = _uniform(st)
-                    log_g = math.log(g) + math.log(u) / a
-                    out[j] = loc + scale * z * math.exp(0.5 * (math.log(a) - log_g))
-        elif kind == PARETO:  # a = 1 / alpha; Z = exp(E / alpha)
-            for j in range(n):
-                e, _, st = _exponential(st)
-                out[j] = loc + scale * math.exp(a * e)
-        elif kind == LOGNORMAL:  # a = sigma, b = log(scale)
-            for j in range(n):
-                z, st = _normal(st)
-                out[j] = loc + math.exp(b + a * z)
-        elif kind == LEVY:
-            for j in range(n):
-                z, st = _normal(st)
-                out[j] = loc + scale / (z * z)
-        elif kind == FRECHET:  # a = -1 / alpha
-            for j in range(n):
-                e, _, st = _exponential(st)
-                out[j] = loc + scale * e**a
-        elif kind == BURR_XII:  # a = 1 / c, b = 1 / k; Z = (exp(E / k) - 1)^(1/c)
-            for j in range(n):
-                e, _, st = _exponential(st)
-                out[j] = loc + scale * math.expm1(b * e) ** a
-        elif kind == GPD:  # a = xi; Z = (exp(xi E) - 1) / xi
-            for j in range(n):
-                e, _, st = _exponential(st)
-                out[j] = loc + scale * (math.expm1(a * e) / a)
-        elif kind == CAUCHY:
-            for j in range(n):
-                z1, st = _normal(st)
-                z2, st = _normal(st)
-                out[j] = loc + scale * (z1 / z2)
+                log_g = math.log(g) + math.log(u) / a
+                out[j] = loc + scale * z * math.exp(0.5 * (math.log(a) - log_g))
+    elif kind == PARETO:  # a = 1 / alpha; Z = exp(E / alpha)
+        for j in range(n):
+            e, _, st = _exponential(st)
+            out[j] = loc + scale * math.exp(a * e)
+    elif kind == LOGNORMAL:  # a = sigma, b = log(scale)
+        for j in range(n):
+            z, st = _normal(st)
+            out[j] = loc + math.exp(b + a * z)
+    elif kind == LEVY:
+        for j in range(n):
+            z, st = _normal(st)
+            out[j] = loc + scale / (z * z)
+    elif kind == FRECHET:  # a = -1 / alpha
+        for j in range(n):
+            e, _, st = _exponential(st)
+            out[j] = loc + scale * e**a
+    elif kind == BURR_XII:  # a = 1 / c, b = 1 / k; Z = (exp(E / k) - 1)^(1/c)
+        for j in range(n):
+            e, _, st = _exponential(st)
+            out[j] = loc + scale * math.expm1(b * e) ** a
+    elif kind == GPD:  # a = xi; Z = (exp(xi E) - 1) / xi
+        for j in range(n):
+            e, _, st = _exponential(st)
+            out[j] = loc + scale * (math.expm1(a * e) / a)
+    elif kind == CAUCHY:
+        for j in range(n):
+            z1, st = _normal(st)
+            z2, st = _normal(st)
+            out[j] = loc + scale * (z1 / z2)
 
-    @njit(parallel=True, cache=True, error_model="numpy")
-    def sample_into(out, p, states, block):
-        """Fill ``out`` block by block; block ``i`` uses ``states[i]`` and nothing else."""
-        n = out.shape[0]
-        for i in prange(states.shape[0]):
-            lo = i * block
-            hi = min(n, lo + block)
-            fill(out[lo:hi], p, (states[i, 0], states[i, 1], states[i, 2], states[i, 3]))
-
-    return sample_into
-
-
-_SAMPLERS = {}  # kind -> its compiled sampler
+@njit(parallel=True, cache=True, error_model="numpy")
+def _sample_into(out, p, states, block, kind):
+    """Fill ``out`` block by block; block ``i`` uses ``states[i]`` and nothing else."""
+    n = out.shape[0]
+    for i in prange(states.shape[0]):
+        lo = i * block
+        hi = min(n, lo + block)
+        _fill(out[lo:hi], p, (states[i, 0], states[i, 1], states[i, 2], states[i, 3]), kind)
 
 
 def sample(kind, params, n, states):
     """Allocate (with numpy, for its large-page allocation) and fill ``n`` samples."""
     out = np.empty(n)
     if n:
-        sampler = _SAMPLERS.get(kind)
-        if sampler is None:
-            sampler = _SAMPLERS[kind] = _make_sampler(kind)
-        sampler(out, np.asarray(params, dtype=np.float64), states, BLOCK)
+        _sample_into(out, np.asarray(params, dtype=np.float64), states, BLOCK, kind)
     return out
