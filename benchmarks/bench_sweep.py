@@ -18,7 +18,7 @@ import time
 
 import numpy as np
 
-from catgoodhart.sweep import load_result, run_sweep
+from catgoodhart.sweep import load_results, run_sweep
 from catgoodhart.tails import calibrate
 
 
@@ -44,9 +44,8 @@ def main():
                           seed=0, settings=settings, workers=workers)
                 seconds[name] = min(seconds[name], time.perf_counter() - start)
         same = all(np.array_equal(a[k], b[k], equal_nan=a[k].dtype.kind == "f")
-                   for c in range(len(cells))
-                   for a, b in [(load_result(f"{folder}/1", f"c{c:06d}"),
-                                 load_result(f"{folder}/{args.workers}", f"c{c:06d}"))] for k in a)
+                   for a, b in zip(load_results(f"{folder}/1"), load_results(f"{folder}/{args.workers}"),
+                                   strict=True) for k in a)
     finally:
         shutil.rmtree(folder)
     (local, t_local), (cluster, t_cluster) = seconds.items()

@@ -66,6 +66,15 @@ def show_help(args):
     return 0
 
 
+def command_group(subparsers, name, *, help, description):
+    """A command ``name`` with subcommands (their name in ``args.<name>_command``); run alone,
+    it prints its help. Returns the ``subparsers`` to add them to."""
+    group = subparsers.add_parser(name, help=help, description=description)
+    sub = group.add_subparsers(dest=f"{name}_command", metavar=name.upper())
+    group.set_defaults(func=show_help, help_parser=group)
+    return sub
+
+
 def count(text):
     """argparse type: an integer >= 0 (``1000``, ``1e6``). Whether that many items fit in
     memory is for the library to say, with the bytes they would need."""

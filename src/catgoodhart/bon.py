@@ -201,10 +201,10 @@ def grid_cell(cell, seed, settings):
     error = list(paper_errors().values())[cell["error"]]
     n = _counts(settings["n"]).astype(np.int64)
     r = bon_utility(error, utility, n)
-    mc = [best_of_n_monte_carlo(error, utility, count, trials=settings["trials"], seed=s)
-          for count, s in zip(n, seed.spawn(n.size), strict=True)]
+    mc = np.array([best_of_n_monte_carlo(error, utility, count, trials=settings["trials"], seed=s)
+                   for count, s in zip(n, seed.spawn(n.size), strict=True)])
     return {"mean_utility": r.mean_utility, "mean_proxy": r.mean_proxy,
-            "mc_mean_utility": np.array(mc)[:, 0], "mc_standard_error": np.array(mc)[:, 1],
+            "mc_mean_utility": mc[:, 0], "mc_standard_error": mc[:, 1],
             "note": np.str_(r.note)}
 
 

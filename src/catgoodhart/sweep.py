@@ -98,6 +98,12 @@ def load_result(path, name):
         raise ValueError(f"{file}: damaged ({e}); delete it and continue the run with --resume") from e
 
 
+def load_results(path):
+    """The arrays of every cell of the run at ``path``, in the order of its cells (see
+    ``load_result``)."""
+    return [load_result(path, name) for name in read_sweep(path)["names"]]
+
+
 def _start(out, meta, resume):
     """Create the run folder, or check that the one there is this sweep (with ``resume``)."""
     out = os.fspath(out)

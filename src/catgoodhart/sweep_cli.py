@@ -11,21 +11,19 @@ import os
 import sys
 
 from catgoodhart._commandline import UsageError as error
-from catgoodhart._commandline import add_engine_options, engine, show_help, write_problem
+from catgoodhart._commandline import add_engine_options, command_group, engine, write_problem
 from catgoodhart._commandline import positive as _positive
 from catgoodhart._commandline import seed as _seed
 
 
 def register(subparsers):
     """Add ``sweep`` and its sub-subcommands to an argparse ``subparsers``."""
-    sweep = subparsers.add_parser(
-        "sweep", help="sweeps of independent cells on Dask: tail calibration, best-of-n grid",
+    sub = command_group(
+        subparsers, "sweep", help="sweeps of independent cells on Dask: tail calibration, best-of-n grid",
         description="Run a sweep's cells on a Dask LocalCluster (default, one worker per core), an "
                     "existing scheduler (--scheduler or DASK_SCHEDULER_ADDRESS) or in this process "
                     "(--no-dask). Each cell is seeded by its own child of SeedSequence(--seed) and written "
                     "to the run folder when it finishes; --resume skips finished cells.")
-    sub = sweep.add_subparsers(dest="sweep_command", metavar="SWEEP")
-    sweep.set_defaults(func=show_help, help_parser=sweep)
 
     p = sub.add_parser("calibration",
                        help="tail_report's verdicts and interval coverage on laws of known class")
@@ -53,7 +51,6 @@ def register(subparsers):
     p.add_argument("--json", action="store_true", help="print the grid as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_bon_grid)
-    return sweep
 
 
 def _cmd_calibration(args):
@@ -83,17 +80,15 @@ def _cmd_bon_grid(args):
     import numpy as np
 
     from catgoodhart import bon
-    from catgoodhart.sweep import load_result, run_sweep
+    from catgoodhart.sweep import load_results, run_sweep
 
     n = args.n or [int(k) for k in np.round(np.geomspace(1, 4**8, 9))]
     scheduler, workers = engine(args)
-    cells = bon.grid_cells()
     try:
-        result = run_sweep(bon.grid_cell, cells, args.run, kind="bon-grid", seed=args.seed,
+        result = run_sweep(bon.grid_cell, bon.grid_cells(), args.run, kind="bon-grid", seed=args.seed,
                            settings={"n": n, "trials": args.trials}, resume=args.resume, scheduler=scheduler,
                            workers=workers, quiet=args.quiet)
-        grid = bon.assemble_grid([load_result(args.run, f"c{c:06d}") for c in range(len(cells))], n,
-                                 args.trials)
+        grid = bon.assemble_grid(load_results(args.run), n, args.trials)
     except (ValueError, ImportError) as e:
         raise error(str(e)) from e
     if args.json:

@@ -15,8 +15,8 @@ from catgoodhart._commandline import (
     add_engine_options,
     check_output,
     check_output_folder,
+    command_group,
     engine,
-    show_help,
     write_problem,
 )
 from catgoodhart._commandline import positive as _positive
@@ -27,14 +27,12 @@ def register(subparsers):
     """Add ``lab`` and its sub-subcommands to an argparse ``subparsers``."""
     from catgoodhart.lab.config import PRESETS
 
-    lab = subparsers.add_parser(
-        "lab", help="reward-model overoptimization lab (Gao et al.): run, report, score",
+    sub = command_group(
+        subparsers, "lab", help="reward-model overoptimization lab (Gao et al.): run, report, score",
         description="Gao, Schulman & Hilton's synthetic setup on a CPU: train proxies of several sizes on "
                     "a gold reward's comparisons, optimize them (best-of-n, KL tilt, quantilizer, RL), "
                     "fit the gold-vs-KL forms and measure the paper's claims. Training needs torch: "
                     "pip install -e '.[lab]'.")
-    sub = lab.add_subparsers(dest="lab_command", metavar="LAB")
-    lab.set_defaults(func=show_help, help_parser=lab)
 
     p = sub.add_parser("run", help="train the proxies and compute every curve into a run folder")
     p.add_argument("config", nargs="?", metavar="CONFIG.toml",
@@ -70,7 +68,6 @@ def register(subparsers):
     p.add_argument("--plot", metavar="OUT", help="write gold against KL as a .png figure")
     p.add_argument("--force", action="store_true", help="overwrite --plot if it exists")
     p.set_defaults(func=_cmd_lab_score)
-    return lab
 
 
 def _cmd_lab_run(args):

@@ -156,9 +156,9 @@ def run_lab(config, out, *, resume=False, quiet=True, max_cells=None, scheduler=
     every finished cell."""
     if not isinstance(config, LabConfig):
         raise ValueError(f"`config` must be a LabConfig, got {type(config).__name__}")
-    todo = cells(config)
-    return run_sweep(work, [asdict(c) for c in todo], out, kind="lab", seed=config.seed,
-                     settings=config.to_dict(), names=[c.name for c in todo], resume=resume, quiet=quiet,
+    lab_cells = cells(config)
+    return run_sweep(work, [asdict(c) for c in lab_cells], out, kind="lab", seed=config.seed,
+                     settings=config.to_dict(), names=[c.name for c in lab_cells], resume=resume, quiet=quiet,
                      max_cells=max_cells, scheduler=scheduler, workers=workers)
 
 

@@ -13,9 +13,9 @@ import os
 import sys
 
 from catgoodhart._commandline import UsageError as error
+from catgoodhart._commandline import command_group
 from catgoodhart._commandline import positive as _positive
 from catgoodhart._commandline import seed as _seed
-from catgoodhart._commandline import show_help
 
 
 def _add_common(p, *, lm_help, length_default, n_default, batch_default, unit="sequences"):
@@ -42,12 +42,10 @@ def _add_common(p, *, lm_help, length_default, n_default, batch_default, unit="s
 
 def register(subparsers):
     """Add the ``probe`` subcommand and its sub-subcommands to an argparse ``subparsers``."""
-    probe = subparsers.add_parser("probe", help="reward-model tail probes: random, lm, adversarial, report",
-                                  description="Score random tokens, LM samples or adversarial token "
-                                              "sequences with a reward model; report tail verdicts. "
-                                              "Needs: pip install 'catgoodhart[lm]'.")
-    sub = probe.add_subparsers(dest="probe_command", metavar="PROBE")
-    probe.set_defaults(func=show_help, help_parser=probe)
+    sub = command_group(
+        subparsers, "probe", help="reward-model tail probes: random, lm, adversarial, report",
+        description="Score random tokens, LM samples or adversarial token sequences with a reward "
+                    "model; report tail verdicts. Needs: pip install 'catgoodhart[lm]'.")
 
     p = sub.add_parser("random", help="rewards of uniformly random token sequences (paper: 30,000 x 1,024)")
     _add_common(p, lm_help="tokenizer source when --rm is a callable", length_default=1024, n_default=1000,
@@ -80,7 +78,6 @@ def register(subparsers):
     p.add_argument("--json", action="store_true", help="print the reports as JSON")
     p.add_argument("--no-figure", action="store_true", help="skip the diagnostic figure")
     p.set_defaults(func=_cmd_probe_report)
-    return probe
 
 
 def _cmd_probe_run(args):

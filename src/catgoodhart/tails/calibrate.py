@@ -141,7 +141,7 @@ def calibrate(seeds=100, sizes=(1_000, 10_000, 100_000), *, out=None, seed=0, re
     process (``workers=1``)."""
     import tempfile
 
-    from catgoodhart.sweep import load_result, run_sweep
+    from catgoodhart.sweep import load_results, run_sweep
 
     cells = calibration_cells(seeds, sizes)
     settings = {"seeds": int(seeds), "sizes": [int(n) for n in sizes]}
@@ -152,7 +152,7 @@ def calibrate(seeds=100, sizes=(1_000, 10_000, 100_000), *, out=None, seed=0, re
                            quiet=quiet)
         if not result.complete:
             return None
-        rows = [load_result(run, f"c{c:06d}") for c in range(len(cells))]
+        rows = load_results(run)
     groups, same = {}, []
     for cell, row in zip(cells, rows, strict=True):
         same.append(len(set(row["verdict"].tolist())) == 1)
